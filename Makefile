@@ -1,0 +1,57 @@
+# Two commands matter on a new machine: `make book` (build the whole book with
+# execution) and `make test` (run the tests). Both create and reuse .venv.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Use the course data next to the project when it is there (CI, course machines);
+# otherwise the loaders fall back to the cache and then to a download.
+SHARED_DATA := $(abspath ../shared/data)
+ifeq ($(origin NN_DATA_DIR), undefined)
+  ifneq ($(wildcard $(SHARED_DATA)/mnist),)
+    export NN_DATA_DIR := $(SHARED_DATA)
+  endif
+endif
+BUILD_FLAGS ?= -n -W --keep-going
+
+.PHONY: help venv book book-fresh student test browser-test lint bench clean
+
+help:
+	@echo "make book    – Umgebung anlegen und das ganze Buch mit Ausführung bauen"
+	@echo "make test    – Umgebung anlegen und alle Tests ausführen"
+	@echo "make student – Studierendenausgabe ohne Lösungen nach _build_student/"
+	@echo "make bench   – Geschwindigkeitsvergleich der MLP-Implementierungen"
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
+
+# Build from scratch: no cached notebook outputs, every notebook executes.
+book-fresh: $(STAMP)
+	rm -rf _build
+	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
+
+student: $(STAMP)
+	$(BIN)/python tools/student_build.py
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -m "not browser"
+
+browser-test: $(STAMP)
+	$(BIN)/python -m pytest -m browser
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python -m codes.bench_mlp
+
+clean:
+	rm -rf _build _build_student
