@@ -1,0 +1,296 @@
+"""Plain PyTorch training loops shared by the chapters on MLPs, LSTMs and hyperparameters.
+
+Shaped like ``pytorch/examples`` ``mnist/main.py``: pick a device, wrap the data in a
+``DataLoader``, run ``train_epoch`` (one gradient step per mini-batch) and ``evaluate``
+(no gradients) for a number of epochs. ``fit`` adds the bookkeeping that every chapter
+needs: a ``History`` of losses and accuracies, one printed line per epoch and early
+stopping on the validation loss.
+
+A model used with these helpers takes a batch ``x`` and returns logits of shape
+``(n, classes)`` (classification, integer targets) or predictions (regression,
+floating-point targets). Whether an accuracy is computed is read off the targets:
+integer labels give an accuracy, real-valued targets give ``None``.
+"""
+
+import functools
+import math
+import os
+import random
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+TASKS = ("classification", "regression")
+
+
+# ANCHOR: device
+def get_device(verbose=True):
+    """The GPU (``cuda``) when one is available, else the CPU; says once which one is used."""
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if verbose:
+        _announce(device.type)
+    return device
+# ANCHOR_END: device
+
+
+@functools.cache
+def _announce(device_type):
+    """Print the device once per process (cached), so repeated calls stay quiet."""
+    if device_type == "cuda":
+        detail = torch.cuda.get_device_name(0)
+    else:
+        detail = f"{torch.get_num_threads()} Threads"
+    print(f"Verwendetes Gerät: {device_type} ({detail})")
+
+
+def set_seed(seed):
+    """Seed Python's ``random``, NumPy and PyTorch (CPU and all GPUs) for reproducible runs."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.cuda.manual_seed_all(seed)
+
+
+# ANCHOR: make_loader
+def make_loader(x, y, batch_size, shuffle=False, seed=None):
+    """A ``DataLoader`` over the pairs (x_i, y_i) of NumPy arrays or tensors.
+
+    Inputs become float32; targets stay integer (class labels) or become float32
+    (regression). With ``shuffle`` the order is drawn anew every epoch, from a
+    generator seeded with ``seed`` (or from PyTorch's global generator if ``seed`` is None).
+    """
+    x, y = _as_tensor(x), _as_tensor(y)
+    if len(x) != len(y):
+        raise ValueError(f"x und y müssen gleich viele Beispiele haben, nicht {len(x)} und {len(y)}.")
+    if int(batch_size) < 1:
+        raise ValueError(f"batch_size muss positiv sein, nicht {batch_size}.")
+    generator = None
+    if shuffle and seed is not None:
+        generator = torch.Generator().manual_seed(seed)
+    return DataLoader(TensorDataset(x, y), batch_size=int(batch_size), shuffle=shuffle,
+                      generator=generator)
+# ANCHOR_END: make_loader
+
+
+def _as_tensor(values):
+    """A tensor without copying where possible; floating point becomes float32."""
+    tensor = torch.as_tensor(values)
+    return tensor.float() if tensor.is_floating_point() else tensor
+
+
+@dataclass
+class History:
+    """Per-epoch record of a ``fit`` run; accuracies are fractions in [0, 1].
+
+    Entries that do not exist (accuracy in regression, validation without a
+    validation loader) are NaN, so that every list has one value per epoch.
+    ``best_epoch`` counts from 1 and is the epoch with the lowest validation loss
+    (training loss without validation data).
+    """
+
+    train_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    epoch_seconds: list[float] = field(default_factory=list)
+    best_epoch: int = 0
+    stopped_early: bool = False
+
+    def to_frame(self):
+        """The per-epoch lists as a table with one row per epoch (index ``epoch`` from 1)."""
+        columns = {key: value for key, value in asdict(self).items() if isinstance(value, list)}
+        frame = pd.DataFrame(columns)
+        frame.index = pd.RangeIndex(1, len(frame) + 1, name="epoch")
+        return frame
+
+
+# ANCHOR: train_epoch
+def train_epoch(model, loader, loss_fn, optimizer, device):
+    """One pass over ``loader`` with one gradient step per mini-batch.
+
+    Returns the mean loss over all examples and the accuracy (None for regression).
+    """
+    model.train()  # dropout active, batch norm uses batch statistics
+    totals = _Totals()
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        optimizer.zero_grad()
+        output = model(x)
+        loss = loss_fn(output, _match_targets(y, output))
+        loss.backward()  # autograd: gradients of the loss w.r.t. every parameter
+        optimizer.step()
+        totals.add(loss, output, y)
+    return totals.result()
+# ANCHOR_END: train_epoch
+
+
+# ANCHOR: evaluate
+@torch.no_grad()
+def evaluate(model, loader, loss_fn, device):
+    """Mean loss and accuracy (None for regression) on ``loader``, without gradients."""
+    model.eval()  # dropout off, batch norm uses its running statistics
+    totals = _Totals()
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        output = model(x)
+        totals.add(loss_fn(output, _match_targets(y, output)), output, y)
+    return totals.result()
+# ANCHOR_END: evaluate
+
+
+@torch.no_grad()
+def predict(model, loader, device=None):
+    """All model outputs for the inputs of ``loader`` (first item of each batch), on the CPU."""
+    device = device or get_device(verbose=False)
+    model.to(device).eval()
+    outputs = [model(batch[0].to(device)).cpu() for batch in loader]
+    return torch.cat(outputs)
+
+
+def _match_targets(y, output):
+    """Regression targets of shape (n,) are compared with outputs of shape (n, 1)."""
+    if y.is_floating_point() and y.shape != output.shape and y.numel() == output.numel():
+        return y.view_as(output)
+    return y
+
+
+class _Totals:
+    """Running sums for example-weighted mean loss and accuracy over mini-batches."""
+
+    def __init__(self):
+        self.loss, self.correct, self.count, self.classification = 0.0, 0, 0, True
+
+    def add(self, loss, output, y):
+        n = len(y)
+        self.loss += loss.item() * n  # loss is the batch mean
+        self.count += n
+        self.classification = self.classification and not y.is_floating_point()
+        if self.classification:
+            self.correct += (output.argmax(dim=1) == y).sum().item()
+
+    def result(self):
+        if self.count == 0:
+            raise ValueError("Der DataLoader ist leer; es gibt keine Beispiele auszuwerten.")
+        accuracy = self.correct / self.count if self.classification else None
+        return self.loss / self.count, accuracy
+
+
+# ANCHOR: fit
+def fit(model, train_loader, val_loader=None, *, epochs, optimizer=None, lr=1e-3, loss_fn=None,
+        device=None, patience=None, task="classification", progress=True):
+    """Train ``model`` for up to ``epochs`` epochs and return its ``History``.
+
+    Defaults: Adam with learning rate ``lr``; cross-entropy for classification, mean
+    squared error for regression. With ``patience`` (needs ``val_loader``) training
+    stops once the validation loss has not improved for ``patience`` epochs, and the
+    model gets back the weights of its best epoch.
+    """
+    _check_fit_arguments(epochs, patience, task, val_loader)
+    device = device or get_device()
+    model.to(device)
+    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
+    loss_fn = loss_fn or (nn.CrossEntropyLoss() if task == "classification" else nn.MSELoss())
+    history, best_loss, best_state = History(), math.inf, None
+    for epoch in range(1, epochs + 1):
+        start = time.perf_counter()
+        train_loss, train_acc = train_epoch(model, train_loader, loss_fn, optimizer, device)
+        val_loss, val_acc = ((math.nan, None) if val_loader is None
+                             else evaluate(model, val_loader, loss_fn, device))
+        _record(history, train_loss, train_acc, val_loss, val_acc, time.perf_counter() - start)
+        if progress:
+            print(_epoch_line(history, epoch, epochs))
+        monitored = train_loss if val_loader is None else val_loss
+        if monitored < best_loss:
+            best_loss, history.best_epoch = monitored, epoch
+            if patience is not None:  # copy only when we may need to go back
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        elif patience is not None and epoch - history.best_epoch >= patience:
+            history.stopped_early = True
+            break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return history
+# ANCHOR_END: fit
+
+
+def _check_fit_arguments(epochs, patience, task, val_loader):
+    if task not in TASKS:
+        raise ValueError(f"Unbekannte Aufgabe task={task!r}; erlaubt sind {TASKS}.")
+    if int(epochs) < 1:
+        raise ValueError(f"epochs muss mindestens 1 sein, nicht {epochs}.")
+    if patience is not None:
+        if int(patience) < 1:
+            raise ValueError(f"patience muss mindestens 1 sein (oder None), nicht {patience}.")
+        if val_loader is None:
+            raise ValueError("Early Stopping (patience) braucht einen val_loader.")
+
+
+def _record(history, train_loss, train_acc, val_loss, val_acc, seconds):
+    nan = math.nan
+    history.train_loss.append(train_loss)
+    history.train_acc.append(nan if train_acc is None else train_acc)
+    history.val_loss.append(val_loss)
+    history.val_acc.append(nan if val_acc is None else val_acc)
+    history.epoch_seconds.append(seconds)
+
+
+def _epoch_line(history, epoch, epochs):
+    """E.g. 'Epoche  3/10  Verlust 0.2143  Genauigkeit 93.8 %  | Validierung 0.2311  93.1 %  (1.2 s)'."""
+    width = len(str(epochs))
+    line = f"Epoche {epoch:>{width}}/{epochs}  Verlust {history.train_loss[-1]:.4f}"
+    if not math.isnan(history.train_acc[-1]):
+        line += f"  Genauigkeit {100 * history.train_acc[-1]:.1f} %"
+    if not math.isnan(history.val_loss[-1]):
+        line += f"  | Validierung {history.val_loss[-1]:.4f}"
+        if not math.isnan(history.val_acc[-1]):
+            line += f"  {100 * history.val_acc[-1]:.1f} %"
+    return line + f"  ({history.epoch_seconds[-1]:.1f} s)"
+
+
+def count_parameters(model):
+    """Number of trainable parameters (entries of all weight matrices and bias vectors)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+# ANCHOR: checkpoint
+def save_checkpoint(model, path):
+    """Save the ``state_dict`` atomically: write a temporary file, then rename it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            torch.save(model.state_dict(), file)
+        os.replace(temporary, path)  # readers see the old file or the new one, never half of one
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_checkpoint(model, path, device=None):
+    """Load weights saved by ``save_checkpoint`` into ``model`` (tensors only, no pickled code)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"Checkpoint {path} nicht gefunden. Speichern Sie ihn zuerst mit "
+            "save_checkpoint(model, path) oder prüfen Sie den Pfad.")
+    try:
+        state = torch.load(path, map_location=device or "cpu", weights_only=True)
+        model.load_state_dict(state)
+    except Exception as error:
+        raise ValueError(
+            f"Checkpoint {path} ist beschädigt oder passt nicht zu diesem Modell "
+            f"({type(error).__name__}). Löschen Sie die Datei und speichern Sie das Modell "
+            "neu.") from error
+    if device is not None:
+        model.to(device)
+    return model
+# ANCHOR_END: checkpoint
