@@ -1,0 +1,102 @@
+"""The single-layer perceptron (SLP): one hidden layer, trained by gradient descent.
+
+    h_1 = sigma_1(W_1^T x + b_1),    y_hat = sigma_2(W_2^T h_1 + b_2)
+
+with d_0 inputs, d_1 hidden neurons and one output (d_2 = 1). The equation labels refer
+to the chapter "Das Single-Layer-Perzeptron" of the book. Two outputs are supported:
+
+* ``output="sigmoid"``: y_hat = p(y=1 | x), loss = binary cross-entropy (classification);
+* ``output="identity"``: y_hat = a_2, loss = (1/2) (y_hat - y)^2 (regression).
+
+In both cases delta_2 = dl/da_2 = y_hat - y, Gl. (eq:slp-delta2).
+"""
+
+import numpy as np
+
+from codes.activations import get_activation
+from codes.logistic_regression import (
+    binary_cross_entropy,
+    check_inputs,
+    check_targets,
+    gradient_descent,
+)
+
+OUTPUTS = ("sigmoid", "identity")
+
+
+# ANCHOR: init
+class SLP:
+    """Network d_0 -> d_1 -> 1 with hidden activation ``activation`` (a name)."""
+
+    def __init__(self, n_inputs, n_hidden, activation="tanh", output="sigmoid", seed=0,
+                 dtype=np.float64):
+        if n_inputs < 1 or n_hidden < 1:
+            raise ValueError(f"n_inputs und n_hidden müssen positiv sein, erhalten: "
+                             f"{n_inputs}, {n_hidden}.")
+        if output not in OUTPUTS:
+            raise ValueError(f"Unbekannte Ausgabe {output!r}; erlaubt sind {list(OUTPUTS)}.")
+        self.sigma1 = get_activation(activation)
+        self.sigma2 = get_activation(output)
+        self.n_inputs, self.output = n_inputs, output
+        rng = np.random.default_rng(seed)
+        # Weights ~ N(0, 1/d_{l-1}) keep the a_l of order one; random biases spread the
+        # hidden neurons' thresholds over the input range.
+        self.W1 = rng.normal(0, 1 / np.sqrt(n_inputs), (n_inputs, n_hidden)).astype(dtype)
+        self.b1 = rng.normal(0, 1, n_hidden).astype(dtype)
+        self.W2 = rng.normal(0, 1 / np.sqrt(n_hidden), (n_hidden, 1)).astype(dtype)
+        self.b2 = np.zeros(1, dtype=dtype)
+
+    def parameters(self):
+        return [self.W1, self.b1, self.W2, self.b2]
+# ANCHOR_END: init
+
+    # ANCHOR: forward
+    def forward(self, X):
+        """Return A_1 = X W_1 + 1 b_1^T, H_1 = sigma_1(A_1), A_2 = H_1 W_2 + 1 b_2^T."""
+        X = check_inputs(X, self.n_inputs)
+        A1 = X @ self.W1 + self.b1
+        H1 = self.sigma1(A1)
+        A2 = H1 @ self.W2 + self.b2
+        return A1, H1, A2[:, 0]
+
+    def feedforward(self, X):
+        """y_hat = sigma_2(a_2) for every row of X, Gl. (eq:slp-forward)."""
+        return self.sigma2(self.forward(X)[2])
+    # ANCHOR_END: forward
+
+    def predict_proba(self, X):
+        """p(y=1 | x); only for the sigmoid output."""
+        if self.output != "sigmoid":
+            raise ValueError("predict_proba gibt es nur für output='sigmoid'.")
+        return self.feedforward(X)
+
+    def predict(self, X):
+        """Classes 0/1 (sigmoid output, threshold a_2 >= 0) or values (identity output)."""
+        a2 = self.forward(X)[2]
+        return (a2 >= 0).astype(np.int64) if self.output == "sigmoid" else a2
+
+    def loss(self, X, y):
+        """Mean loss L = (1/n) sum_i l_i: cross-entropy or (1/2) squared error."""
+        a2 = self.forward(X)[2]
+        y = check_targets(y, len(a2), binary=self.output == "sigmoid")
+        if self.output == "sigmoid":
+            return binary_cross_entropy(a2, y)
+        return 0.5 * np.mean((a2 - y) ** 2)
+
+    # ANCHOR: gradient
+    def gradient(self, X, y):
+        """[dL/dW_1, dL/db_1, dL/dW_2, dL/db_2] by backpropagation, Gl. (eq:slp-grads)."""
+        X = check_inputs(X, self.n_inputs)
+        A1, H1, a2 = self.forward(X)
+        y = check_targets(y, len(X), binary=self.output == "sigmoid")
+        delta2 = (self.sigma2(a2) - y)[:, None]                      # Gl. (eq:slp-delta2)
+        delta1 = (delta2 @ self.W2.T) * self.sigma1.gradient(A1)     # Gl. (eq:slp-delta1)
+        n = len(X)  # L is the mean of the l_i, so every sum over samples gets a 1/n
+        return [X.T @ delta1 / n, delta1.mean(axis=0), H1.T @ delta2 / n, delta2.mean(axis=0)]
+    # ANCHOR_END: gradient
+
+    def fit(self, X, y, eta=0.1, epochs=100, batch_size=None, seed=0):
+        """Train by (mini-batch) gradient descent; returns the loss after each epoch."""
+        X = check_inputs(X, self.n_inputs)
+        y = check_targets(y, len(X), binary=self.output == "sigmoid")
+        return gradient_descent(self, X, y, eta, epochs, batch_size, seed)
