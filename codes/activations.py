@@ -1,8 +1,9 @@
 """Activation functions sigma(a) with their derivatives, shared by all NumPy models.
 
 Every activation is a small class with ``__call__(a)`` (the function, elementwise
-over a batch ``a`` of shape ``(n, d)``) and ``gradient(a)`` (the derivative
-sigma'(a), elementwise). Softmax is the exception: it acts on each row, and its
+over a batch ``a`` of shape ``(n, d)``) and ``gradient(a, h=None)`` (the derivative
+sigma'(a), elementwise; a caller that already holds ``h = sigma(a)`` may pass it, which
+saves recomputing sigma). Softmax is the exception: it acts on each row, and its
 derivative is only ever used together with cross-entropy, where it cancels
 (delta_L = softmax(a_L) - y), so ``gradient`` is not defined for it.
 """
@@ -21,8 +22,9 @@ class Sigmoid:
         e = np.exp(-np.abs(a))
         return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
-    def gradient(self, a):
-        s = self(a)
+    def gradient(self, a, h=None):
+        # h = sigma(a) from the forward pass, when given, saves computing sigma again.
+        s = self(a) if h is None else h
         return s * (1.0 - s)
 # ANCHOR_END: sigmoid
 
@@ -36,8 +38,9 @@ class Tanh:
     def __call__(self, a):
         return np.tanh(a)
 
-    def gradient(self, a):
-        return 1.0 - np.tanh(a) ** 2
+    def gradient(self, a, h=None):
+        t = np.tanh(a) if h is None else h
+        return 1.0 - t * t
 
 
 class ReLU:
@@ -48,7 +51,7 @@ class ReLU:
     def __call__(self, a):
         return np.maximum(a, 0.0)
 
-    def gradient(self, a):
+    def gradient(self, a, h=None):
         return (a > 0).astype(np.result_type(a, np.float32))
 
 
@@ -60,7 +63,7 @@ class Identity:
     def __call__(self, a):
         return a
 
-    def gradient(self, a):
+    def gradient(self, a, h=None):
         return np.ones_like(a)
 # ANCHOR_END: tanh_relu_identity
 
@@ -76,7 +79,7 @@ class Softmax:
         z = np.exp(a - a.max(axis=-1, keepdims=True))
         return z / z.sum(axis=-1, keepdims=True)
 
-    def gradient(self, a):
+    def gradient(self, a, h=None):
         raise NotImplementedError(
             "Softmax wird nur zusammen mit der Kreuzentropie verwendet; dort gilt "
             "delta_L = softmax(a_L) - y, die Ableitung von Softmax allein wird nicht gebraucht."
