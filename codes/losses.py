@@ -22,7 +22,7 @@ class MeanSquaredError:
 
     def delta(self, a, h, y, activation):
         # Gl. (eq:delta-L): delta_L = sigma_L'(a_L) * dl/dh_L with dl/dh_L = h_L - y.
-        return (h - y) * activation.gradient(a)
+        return (h - y) * activation.gradient(a, h)
 # ANCHOR_END: mse
 
 

@@ -1,0 +1,113 @@
+"""How fast is one epoch? The per-sample loop, the batched NumPy MLP and PyTorch on the CPU.
+
+    python -m codes.bench_mlp              # 784-30-10, batch 10, one MNIST epoch (50 000)
+    python -m codes.bench_mlp --samples 5000 --batch-size 100
+
+All three train the same network from the same initial weights on the same mini-batches
+(same order) with plain SGD and the MSE loss, and the ratios come from one run.
+"""
+
+import argparse
+import time
+
+import numpy as np
+
+from codes.mlp import MLP, minibatches
+from codes.mlp_loop import train_step_loop
+
+SIZES = (784, 30, 10)
+ETA = 3.0
+
+
+def sigmoid_mlp(sizes=SIZES, seed=0):
+    """The sigmoid network of the chapter, with the MSE loss (as in Nielsen's network.py)."""
+    return MLP([(sizes[0], None)] + [(d, "sigmoid") for d in sizes[1:]], loss="mse", seed=seed)
+
+
+# ANCHOR: timers
+def time_batched(x, y, batch_size, sizes=SIZES, seed=0):
+    """Seconds for one epoch of ``MLP.train_step`` (whole mini-batches as matrices)."""
+    model = sigmoid_mlp(sizes, seed)
+    start = time.perf_counter()
+    model.train_step(x, y, ETA, batch_size, rng=np.random.default_rng(seed))
+    return time.perf_counter() - start
+
+
+def time_loop(x, y, batch_size, sizes=SIZES, seed=0):
+    """Seconds for one epoch of ``train_step_loop`` (one sample at a time)."""
+    model = sigmoid_mlp(sizes, seed)
+    start = time.perf_counter()
+    train_step_loop(model, x, y, ETA, batch_size, rng=np.random.default_rng(seed))
+    return time.perf_counter() - start
+# ANCHOR_END: timers
+
+
+# ANCHOR: torch
+def torch_sigmoid_mlp(reference):
+    """The same network in torch.nn, starting from the weights of the NumPy ``reference``."""
+    import torch
+
+    layers = []
+    for W, b in zip(reference.weights, reference.biases, strict=True):
+        linear = torch.nn.Linear(*W.shape)
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(W.T))  # torch stores W_l^T
+            linear.bias.copy_(torch.from_numpy(b))
+        layers += [linear, torch.nn.Sigmoid()]
+    return torch.nn.Sequential(*layers)
+
+
+def train_torch_epoch(model, x, y, batch_size, seed=0):
+    """One epoch of plain SGD on the same mini-batches as ``MLP.train_step`` (same seed)."""
+    import torch
+
+    optimizer = torch.optim.SGD(model.parameters(), lr=ETA)
+    for x_batch, y_batch in minibatches(x, y, batch_size, np.random.default_rng(seed)):
+        optimizer.zero_grad()
+        h = model(torch.from_numpy(x_batch))
+        loss = 0.5 * ((h - torch.from_numpy(y_batch)) ** 2).sum(dim=1).mean()
+        loss.backward()
+        optimizer.step()
+
+
+def time_torch(x, y, batch_size, sizes=SIZES, seed=0, threads=1):
+    """Seconds for one epoch of the same model in PyTorch on the CPU."""
+    import torch
+
+    torch.set_num_threads(threads)  # tiny matrices: more threads only add synchronisation
+    model = torch_sigmoid_mlp(sigmoid_mlp(sizes, seed))
+    start = time.perf_counter()
+    train_torch_epoch(model, x, y, batch_size, seed)
+    return time.perf_counter() - start
+# ANCHOR_END: torch
+
+
+def run(x, y, batch_size=10, sizes=SIZES, with_torch=True):
+    """Time all variants on (x, y); returns seconds per variant and the ratios."""
+    seconds = {"loop": time_loop(x, y, batch_size, sizes), "batched": time_batched(x, y, batch_size, sizes)}
+    if with_torch:
+        seconds["torch"] = time_torch(x, y, batch_size, sizes)
+    ratios = {f"{name}/batched": t / seconds["batched"] for name, t in seconds.items() if name != "batched"}
+    return seconds, ratios
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=50_000, help="training images (max. 50 000)")
+    parser.add_argument("--batch-size", type=int, default=10)
+    args = parser.parse_args(argv)
+    from codes.data.mnist import load_mnist, one_hot
+
+    data = load_mnist()
+    x, y = data.x_train[:args.samples], one_hot(data.y_train[:args.samples]).astype(np.float32)
+    seconds, ratios = run(x, y, args.batch_size)
+    print(f"Eine Epoche, {len(x)} Bilder, Netz {'-'.join(map(str, SIZES))}, Batchgröße {args.batch_size}:")
+    for name, label in [("loop", "Schleife über Beispiele"), ("batched", "NumPy-MLP (Batches)"),
+                        ("torch", "PyTorch (CPU, 1 Thread)")]:
+        print(f"  {label:26s} {seconds[name]:7.2f} s")
+    for name, ratio in ratios.items():
+        print(f"  Verhältnis {name:14s} {ratio:7.1f}")
+
+
+if __name__ == "__main__":
+    main()

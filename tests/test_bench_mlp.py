@@ -1,0 +1,34 @@
+"""Smoke test of the benchmark functions on tiny data (no timing assertions)."""
+
+import numpy as np
+
+from codes import bench_mlp
+
+
+def test_run_times_all_variants_on_tiny_data():
+    rng = np.random.default_rng(0)
+    x = rng.random((40, 12), dtype=np.float32)
+    y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 40)]
+    seconds, ratios = bench_mlp.run(x, y, batch_size=5, sizes=(12, 6, 3))
+    assert set(seconds) == {"loop", "batched", "torch"}
+    assert all(t > 0 for t in seconds.values())
+    assert set(ratios) == {"loop/batched", "torch/batched"}
+    np.testing.assert_allclose(ratios["loop/batched"], seconds["loop"] / seconds["batched"])
+
+
+def test_torch_variant_reaches_the_same_weights_as_numpy():
+    rng = np.random.default_rng(1)
+    x = rng.random((30, 8), dtype=np.float32)
+    y = np.eye(4, dtype=np.float32)[rng.integers(0, 4, 30)]
+    model = bench_mlp.sigmoid_mlp((8, 5, 4))
+    model.train_step(x, y, bench_mlp.ETA, 10, rng=np.random.default_rng(0))
+    torch_model = bench_mlp.torch_sigmoid_mlp(bench_mlp.sigmoid_mlp((8, 5, 4)))
+    bench_mlp.train_torch_epoch(torch_model, x, y, 10)
+    for W, linear in zip(model.weights, torch_model[::2], strict=True):
+        np.testing.assert_allclose(linear.weight.detach().numpy().T, W, rtol=1e-4, atol=1e-5)
+
+
+def test_main_prints_seconds_and_ratios(capsys):
+    bench_mlp.main(["--samples", "60"])
+    out = capsys.readouterr().out
+    assert "Verhältnis loop/batched" in out and "PyTorch" in out
