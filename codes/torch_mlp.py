@@ -1,0 +1,168 @@
+"""Multi-layer perceptrons in PyTorch: ``BasicMLP`` and ``AdvancedMLP`` with residual blocks.
+
+Both take a batch ``x`` of shape ``(n, input_size)`` (images are flattened) and return
+logits of shape ``(n, num_classes)``; for regression use ``num_classes`` outputs and
+``task="regression"`` in ``codes.training.fit``. The widths of the hidden layers come from
+a list ``hidden_sizes``, e.g. ``[256, 128, 64]`` for a net that narrows gradually.
+"""
+
+import torch
+from torch import nn
+
+TORCH_ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU,
+                     "identity": nn.Identity}
+
+
+def make_activation(name):
+    """The ``nn.Module`` for an activation name such as ``"relu"``."""
+    key = str(name).lower()
+    if key not in TORCH_ACTIVATIONS:
+        raise ValueError(
+            f"Unbekannte Aktivierung {name!r}; erlaubt sind {sorted(TORCH_ACTIVATIONS)}.")
+    return TORCH_ACTIVATIONS[key]()
+
+
+def check_sizes(input_size, hidden_sizes, num_classes, dropout):
+    """Raise a ValueError that says what is expected for impossible layer sizes."""
+    hidden_sizes = list(hidden_sizes)
+    if not hidden_sizes:
+        raise ValueError("hidden_sizes darf nicht leer sein; erwartet wird z. B. [128, 64].")
+    sizes = {"input_size": [input_size], "hidden_sizes": hidden_sizes, "num_classes": [num_classes]}
+    for name, values in sizes.items():
+        if any(int(v) != v or v < 1 for v in values):
+            raise ValueError(f"{name} muss aus positiven ganzen Zahlen bestehen, nicht {values}.")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout ist eine Wahrscheinlichkeit in [0, 1), nicht {dropout}.")
+    return hidden_sizes
+
+
+# ANCHOR: hidden_layer
+def hidden_layer(in_features, out_features, dropout=0.0, use_batchnorm=True, activation="relu"):
+    """Linear -> BatchNorm1d -> activation -> Dropout, as a list of modules.
+
+    Computes h = Dropout(sigma(BN(W^T x + b))); BatchNorm and Dropout can be left out.
+    """
+    layers = [nn.Linear(in_features, out_features)]
+    if use_batchnorm:
+        layers.append(nn.BatchNorm1d(out_features))
+    layers.append(make_activation(activation))
+    if dropout > 0:
+        layers.append(nn.Dropout(dropout))
+    return layers
+# ANCHOR_END: hidden_layer
+
+
+# ANCHOR: basic_mlp
+class BasicMLP(nn.Module):
+    """A feed-forward net: one ``hidden_layer`` per entry of ``hidden_sizes``, then a linear output.
+
+    For ``hidden_sizes = [d_1, ..., d_{L-1}]`` the layer widths are
+    input_size -> d_1 -> ... -> d_{L-1} -> num_classes.
+    """
+
+    def __init__(self, input_size, hidden_sizes, num_classes, dropout=0.0, *,
+                 use_batchnorm=True, activation="relu"):
+        super().__init__()
+        hidden_sizes = check_sizes(input_size, hidden_sizes, num_classes, dropout)
+        widths = [input_size, *hidden_sizes]
+        layers = []
+        for d_in, d_out in zip(widths[:-1], widths[1:], strict=True):
+            layers += hidden_layer(d_in, d_out, dropout, use_batchnorm, activation)
+        layers.append(nn.Linear(widths[-1], num_classes))  # logits, no activation
+        self.network = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.network(x.flatten(start_dim=1))
+# ANCHOR_END: basic_mlp
+
+
+# ANCHOR: residual_block
+class ResidualBlock(nn.Module):
+    """h = Dropout(ReLU(F(x) + s(x))) with F(x) = BN(W_2^T ReLU(BN(W_1^T x + b_1)) + b_2).
+
+    The shortcut s is the identity when the widths match and a linear map otherwise.
+    With ``residual=False`` the shortcut is dropped (h = Dropout(ReLU(F(x)))): the same
+    block as a plain two-layer stack, for comparison.
+    """
+
+    def __init__(self, in_features, out_features, dropout=0.0, *, residual=True,
+                 use_batchnorm=True, activation="relu"):
+        super().__init__()
+        norm = nn.BatchNorm1d if use_batchnorm else (lambda width: nn.Identity())
+        self.branch = nn.Sequential(
+            nn.Linear(in_features, out_features), norm(out_features), make_activation(activation),
+            nn.Linear(out_features, out_features), norm(out_features),
+        )
+        if not residual:
+            self.shortcut = None
+        elif in_features == out_features:
+            self.shortcut = nn.Identity()
+        else:
+            self.shortcut = nn.Linear(in_features, out_features)  # projection to the new width
+        self.activation = make_activation(activation)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x):
+        out = self.branch(x)
+        if self.shortcut is not None:
+            out = out + self.shortcut(x)  # the block only has to learn the residual F = H - x
+        return self.dropout(self.activation(out))
+# ANCHOR_END: residual_block
+
+
+# ANCHOR: advanced_mlp
+class AdvancedMLP(nn.Module):
+    """Feature extractor, residual blocks between consecutive widths, linear classifier.
+
+    ``hidden_sizes = [d_1, ..., d_k]`` gives one hidden layer input_size -> d_1 and
+    k - 1 residual blocks d_i -> d_{i+1}, each with two linear layers.
+    """
+
+    def __init__(self, input_size, hidden_sizes, num_classes, dropout=0.0, *, residual=True,
+                 use_batchnorm=True, activation="relu"):
+        super().__init__()
+        hidden_sizes = check_sizes(input_size, hidden_sizes, num_classes, dropout)
+        self.features = nn.Sequential(
+            *hidden_layer(input_size, hidden_sizes[0], dropout, use_batchnorm, activation))
+        self.blocks = nn.Sequential(*(
+            ResidualBlock(d_in, d_out, dropout, residual=residual,
+                          use_batchnorm=use_batchnorm, activation=activation)
+            for d_in, d_out in zip(hidden_sizes[:-1], hidden_sizes[1:], strict=True)))
+        self.classifier = nn.Linear(hidden_sizes[-1], num_classes)
+
+    def forward(self, x):
+        return self.classifier(self.blocks(self.features(x.flatten(start_dim=1))))
+# ANCHOR_END: advanced_mlp
+
+
+def block_gradient_norms(model, x, y, loss_fn=None):
+    """Norm of dL/dW for the first linear layer of each residual block after one backward pass.
+
+    Shows how strongly the loss signal still reaches each depth of an ``AdvancedMLP``.
+    """
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    model.zero_grad()
+    loss_fn(model(x), y).backward()
+    norms = [block.branch[0].weight.grad.norm().item() for block in model.blocks]
+    model.zero_grad()
+    return torch.tensor(norms)
+
+
+# ANCHOR: from_numpy
+def from_numpy_mlp(mlp):
+    """The NumPy ``codes.mlp.MLP`` as ``nn.Sequential`` with the same weights (float64).
+
+    nn.Linear stores W_l^T (shape d_l x d_{l-1}) and computes a_l = W_l^T h_{l-1} + b_l.
+    A final softmax is left out: PyTorch's cross-entropy takes the logits a_L.
+    """
+    layers = []
+    for W, b, sigma in zip(mlp.weights, mlp.biases, mlp.activations, strict=True):
+        linear = nn.Linear(*W.shape, dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(W.T))
+            linear.bias.copy_(torch.from_numpy(b))
+        layers.append(linear)
+        if sigma.name != "softmax":
+            layers.append(make_activation(sigma.name))
+    return nn.Sequential(*layers)
+# ANCHOR_END: from_numpy

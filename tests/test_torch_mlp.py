@@ -1,0 +1,186 @@
+"""BasicMLP, ResidualBlock and AdvancedMLP: shapes, parameter counts, modes, errors."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from codes.mlp import MLP
+from codes.torch_mlp import (
+    AdvancedMLP,
+    BasicMLP,
+    ResidualBlock,
+    block_gradient_norms,
+    from_numpy_mlp,
+)
+from codes.training import count_parameters
+
+
+def linear_params(d_in, d_out):
+    """A linear layer: weight matrix d_in * d_out plus bias d_out."""
+    return d_in * d_out + d_out
+
+
+def batchnorm_params(d):
+    """BatchNorm1d learns a scale gamma and a shift beta per feature (running stats are buffers)."""
+    return 2 * d
+
+
+def basic_mlp_params(n, hidden, classes, batchnorm=True):
+    """sum_l [(d_{l-1} + 1) d_l + 2 d_l] over hidden layers, plus (d_{L-1} + 1) * classes."""
+    widths = [n, *hidden]
+    total = sum(linear_params(a, b) + (batchnorm_params(b) if batchnorm else 0)
+                for a, b in zip(widths[:-1], widths[1:], strict=True))
+    return total + linear_params(widths[-1], classes)
+
+
+def residual_block_params(d_in, d_out, batchnorm=True, residual=True):
+    """Two linear layers d_in -> d_out -> d_out, two BatchNorms, a projection if widths differ."""
+    total = linear_params(d_in, d_out) + linear_params(d_out, d_out)
+    total += 2 * batchnorm_params(d_out) if batchnorm else 0
+    total += linear_params(d_in, d_out) if residual and d_in != d_out else 0
+    return total
+
+
+def advanced_mlp_params(n, hidden, classes, batchnorm=True, residual=True):
+    total = linear_params(n, hidden[0]) + (batchnorm_params(hidden[0]) if batchnorm else 0)
+    total += sum(residual_block_params(a, b, batchnorm, residual)
+                 for a, b in zip(hidden[:-1], hidden[1:], strict=True))
+    return total + linear_params(hidden[-1], classes)
+
+
+CONFIGS = [
+    (784, [128], 10),
+    (784, [256, 128, 64], 10),
+    (20, [16, 16, 8], 3),
+    (5, [7], 1),
+]
+
+
+@pytest.mark.parametrize(("n", "hidden", "classes"), CONFIGS)
+@pytest.mark.parametrize("batchnorm", [True, False])
+def test_basic_mlp_shape_and_parameter_count(n, hidden, classes, batchnorm):
+    model = BasicMLP(n, hidden, classes, dropout=0.2, use_batchnorm=batchnorm)
+    assert model(torch.randn(6, n)).shape == (6, classes)
+    assert count_parameters(model) == basic_mlp_params(n, hidden, classes, batchnorm)
+
+
+@pytest.mark.parametrize(("n", "hidden", "classes"), CONFIGS)
+@pytest.mark.parametrize(("batchnorm", "residual"), [(True, True), (False, True), (False, False)])
+def test_advanced_mlp_shape_and_parameter_count(n, hidden, classes, batchnorm, residual):
+    model = AdvancedMLP(n, hidden, classes, dropout=0.1, use_batchnorm=batchnorm,
+                        residual=residual)
+    assert model(torch.randn(6, n)).shape == (6, classes)
+    assert count_parameters(model) == advanced_mlp_params(n, hidden, classes, batchnorm, residual)
+
+
+def test_images_are_flattened():
+    model = BasicMLP(784, [32], 10)
+    assert model(torch.rand(4, 1, 28, 28)).shape == (4, 10)
+
+
+def test_shortcut_is_identity_exactly_when_widths_match():
+    assert isinstance(ResidualBlock(32, 32).shortcut, nn.Identity)
+    projection = ResidualBlock(32, 16).shortcut
+    assert isinstance(projection, nn.Linear)
+    assert (projection.in_features, projection.out_features) == (32, 16)
+    assert ResidualBlock(32, 32, residual=False).shortcut is None
+    model = AdvancedMLP(10, [8, 8, 4, 4], 2)
+    kinds = [type(block.shortcut) for block in model.blocks]
+    assert kinds == [nn.Identity, nn.Linear, nn.Identity]
+
+
+def test_residual_block_adds_the_shortcut():
+    torch.manual_seed(0)
+    block = ResidualBlock(6, 6, use_batchnorm=False).eval()
+    x = torch.randn(5, 6)
+    expected = torch.relu(block.branch(x) + x)  # H(x) = F(x) + x, then ReLU
+    torch.testing.assert_close(block(x), expected)
+    plain = ResidualBlock(6, 6, use_batchnorm=False, residual=False).eval()
+    plain.load_state_dict(block.state_dict())
+    torch.testing.assert_close(plain(x), torch.relu(block.branch(x)))
+
+
+def test_dropout_is_random_in_train_and_off_in_eval():
+    torch.manual_seed(0)
+    model = BasicMLP(20, [64, 64], 3, dropout=0.5, use_batchnorm=False)
+    x = torch.randn(8, 20)
+    model.train()
+    assert not torch.equal(model(x), model(x))  # a new dropout mask per call
+    model.eval()
+    torch.testing.assert_close(model(x), model(x))
+
+
+def test_batchnorm_uses_batch_statistics_in_train_and_running_ones_in_eval():
+    torch.manual_seed(0)
+    model = BasicMLP(4, [16], 2, use_batchnorm=True)
+    x = 5.0 + 3.0 * torch.randn(32, 4)
+    model.train()
+    train_out = model(x)  # also updates the running mean and variance
+    batchnorm = model.network[1]
+    assert isinstance(batchnorm, nn.BatchNorm1d)
+    assert batchnorm.num_batches_tracked.item() == 1
+    # In train mode one sample's output depends on the rest of the batch ...
+    assert not torch.allclose(model(x[:4])[0], train_out[0])
+    model.eval()
+    # ... in eval mode it does not, and no statistics are updated.
+    torch.testing.assert_close(model(x[:4])[0], model(x)[0])
+    assert batchnorm.num_batches_tracked.item() == 2
+
+
+@pytest.mark.parametrize("cls", [BasicMLP, AdvancedMLP])
+@pytest.mark.parametrize(("args", "message"), [
+    ((784, [], 10), "hidden_sizes darf nicht leer"),
+    ((784, [64, 0], 10), "positiven ganzen Zahlen"),
+    ((784, [64, -3], 10), "positiven ganzen Zahlen"),
+    ((0, [64], 10), "input_size"),
+    ((784, [64], 0), "num_classes"),
+    ((784, [64.5], 10), "positiven ganzen Zahlen"),
+])
+def test_bad_sizes_raise_a_clear_error(cls, args, message):
+    with pytest.raises(ValueError, match=message):
+        cls(*args)
+
+
+@pytest.mark.parametrize("cls", [BasicMLP, AdvancedMLP])
+def test_bad_dropout_and_activation_raise(cls):
+    with pytest.raises(ValueError, match="dropout"):
+        cls(10, [8], 2, dropout=1.0)
+    with pytest.raises(ValueError, match="Unbekannte Aktivierung"):
+        cls(10, [8], 2, activation="swish-ish")
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "gelu"])
+def test_activation_is_used(activation):
+    model = BasicMLP(4, [8, 8], 2, activation=activation)
+    names = {type(m).__name__.lower() for m in model.modules()}
+    assert activation in names
+
+
+def test_gradients_vanish_in_the_deep_plain_net_but_not_with_shortcuts():
+    torch.manual_seed(0)
+    x, y = torch.rand(64, 20), torch.randint(0, 3, (64,))
+    plain = AdvancedMLP(20, [16] * 11, 3, residual=False, use_batchnorm=False)
+    residual = AdvancedMLP(20, [16] * 11, 3, residual=True, use_batchnorm=False)
+    plain_norms = block_gradient_norms(plain, x, y)
+    residual_norms = block_gradient_norms(residual, x, y)
+    assert len(plain_norms) == 10
+    # Gradient at the first block relative to the last: tiny without shortcuts.
+    assert plain_norms[0] / plain_norms[-1] < 1e-2
+    assert residual_norms[0] / residual_norms[-1] > 1e-1
+
+
+def test_from_numpy_mlp_gives_the_same_outputs_and_gradients():
+    rng = np.random.default_rng(1)
+    mlp = MLP([(4, None), (6, "relu"), (5, "tanh"), (3, "softmax")], loss="cross_entropy",
+              dtype=np.float64, seed=2)
+    x, labels = rng.standard_normal((9, 4)), rng.integers(0, 3, 9)
+    net = from_numpy_mlp(mlp)
+    logits = net(torch.from_numpy(x))
+    np.testing.assert_allclose(torch.softmax(logits, 1).detach().numpy(), mlp.feedforward(x))
+    nn.functional.cross_entropy(logits, torch.from_numpy(labels)).backward()
+    grads_w, grads_b = mlp.backprop(x, np.eye(3)[labels])
+    linears = [m for m in net if isinstance(m, nn.Linear)]
+    for linear, grad_w, grad_b in zip(linears, grads_w, grads_b, strict=True):
+        np.testing.assert_allclose(linear.weight.grad.numpy().T, grad_w, atol=1e-12)
+        np.testing.assert_allclose(linear.bias.grad.numpy(), grad_b, atol=1e-12)

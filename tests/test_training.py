@@ -1,0 +1,204 @@
+"""The shared training helpers: loaders, fit, early stopping, history, checkpoints."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from codes.training import (
+    History,
+    count_parameters,
+    evaluate,
+    fit,
+    get_device,
+    load_checkpoint,
+    make_loader,
+    predict,
+    save_checkpoint,
+    set_seed,
+    train_epoch,
+)
+
+CPU = torch.device("cpu")
+
+
+def blobs(n=200, seed=0):
+    """Two well separated Gaussian clouds in 2-D: an easy classification problem."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    x = rng.standard_normal((n, 2)) + 3.0 * y[:, None]
+    return x, y
+
+
+def small_net(outputs=2):
+    return nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, outputs))
+
+
+def test_get_device_prints_once(capsys):
+    device = get_device()
+    get_device()
+    assert device.type in ("cpu", "cuda")
+    printed = capsys.readouterr().out
+    assert printed.count("Verwendetes Gerät") <= 1  # at most once per process
+    assert get_device(verbose=False) == device
+
+
+def test_set_seed_makes_torch_and_numpy_reproducible():
+    set_seed(3)
+    first = torch.rand(3), np.random.rand(3)
+    set_seed(3)
+    torch.testing.assert_close(torch.rand(3), first[0])
+    np.testing.assert_array_equal(np.random.rand(3), first[1])
+
+
+def test_make_loader_types_batches_and_seeded_shuffle():
+    x, y = blobs(50)
+    loader = make_loader(x, y, batch_size=16)
+    batches = list(loader)
+    assert [len(b[0]) for b in batches] == [16, 16, 16, 2]
+    assert batches[0][0].dtype == torch.float32 and batches[0][1].dtype == torch.int64
+    order = [torch.cat([b[1] for b in make_loader(x, y, 8, shuffle=True, seed=5)])
+             for _ in range(2)]
+    torch.testing.assert_close(order[0], order[1])  # same seed, same order
+    assert not torch.equal(order[0], torch.as_tensor(y))  # but shuffled
+    regression = next(iter(make_loader(x, x[:, 0], 4)))
+    assert regression[1].dtype == torch.float32
+
+
+def test_make_loader_rejects_bad_input():
+    x, y = blobs(10)
+    with pytest.raises(ValueError, match="gleich viele"):
+        make_loader(x, y[:5], 4)
+    with pytest.raises(ValueError, match="batch_size"):
+        make_loader(x, y, 0)
+
+
+def test_fit_lowers_the_loss_and_records_history():
+    set_seed(0)
+    x, y = blobs()
+    model = small_net()
+    train, val = make_loader(x, y, 32, shuffle=True, seed=0), make_loader(x, y, 100)
+    before, _ = evaluate(model, val, nn.CrossEntropyLoss(), CPU)
+    history = fit(model, train, val, epochs=5, lr=1e-2, device=CPU, progress=False)
+    after, accuracy = evaluate(model, val, nn.CrossEntropyLoss(), CPU)
+    assert after < 0.5 * before
+    assert accuracy > 0.9
+    assert len(history.train_loss) == len(history.val_acc) == len(history.epoch_seconds) == 5
+    assert history.val_loss[-1] == pytest.approx(after, rel=1e-5)
+    frame = history.to_frame()
+    assert list(frame.index) == [1, 2, 3, 4, 5]
+    assert {"train_loss", "train_acc", "val_loss", "val_acc", "epoch_seconds"} <= set(frame)
+
+
+def test_fit_prints_one_plain_line_per_epoch(capsys):
+    x, y = blobs(40)
+    fit(small_net(), make_loader(x, y, 20), make_loader(x, y, 20), epochs=3, device=CPU)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Epoche")]
+    assert len(lines) == 3
+    assert lines[0].startswith("Epoche 1/3  Verlust ")
+    assert "Genauigkeit" in lines[0] and "| Validierung" in lines[0] and "%" in lines[0]
+    assert "\r" not in "".join(lines)
+
+
+def test_train_epoch_and_evaluate_return_loss_and_accuracy():
+    x, y = blobs(64)
+    model, loader = small_net(), make_loader(x, y, 16)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss, accuracy = train_epoch(model, loader, nn.CrossEntropyLoss(), optimizer, CPU)
+    assert loss > 0 and 0.0 <= accuracy <= 1.0
+    assert model.training
+    evaluate(model, loader, nn.CrossEntropyLoss(), CPU)
+    assert not model.training
+    with pytest.raises(ValueError, match="leer"):
+        evaluate(model, make_loader(x[:0], y[:0], 4), nn.CrossEntropyLoss(), CPU)
+
+
+def test_regression_task_uses_mse_and_has_no_accuracy():
+    set_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((128, 2))
+    target = x[:, 0] - 2 * x[:, 1]  # shape (n,), the model gives (n, 1)
+    model = small_net(outputs=1)
+    loader = make_loader(x, target, 32, shuffle=True, seed=0)
+    history = fit(model, loader, loader, epochs=20, lr=1e-2, task="regression", device=CPU,
+                  progress=False)
+    assert history.val_loss[-1] < 0.2 * history.val_loss[0]
+    assert all(math.isnan(a) for a in history.train_acc + history.val_acc)
+    assert predict(model, loader, CPU).shape == (128, 1)
+
+
+class Memorizer(nn.Module):
+    """Overfits on purpose: the validation loss rises after a few epochs."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(2, 256), nn.ReLU(), nn.Linear(256, 2))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def test_early_stopping_stops_and_restores_the_best_weights():
+    set_seed(0)
+    rng = np.random.default_rng(0)
+    # Random labels: training can memorise them, validation only gets worse.
+    x_train, y_train = rng.standard_normal((64, 2)), rng.integers(0, 2, 64)
+    x_val, y_val = rng.standard_normal((64, 2)), rng.integers(0, 2, 64)
+    model = Memorizer()
+    val = make_loader(x_val, y_val, 64)
+    history = fit(model, make_loader(x_train, y_train, 16, shuffle=True, seed=0), val,
+                  epochs=200, lr=1e-2, patience=3, device=CPU, progress=False)
+    assert history.stopped_early
+    assert len(history.val_loss) == history.best_epoch + 3
+    assert history.val_loss[history.best_epoch - 1] == min(history.val_loss)
+    restored, _ = evaluate(model, val, nn.CrossEntropyLoss(), CPU)
+    assert restored == pytest.approx(min(history.val_loss), rel=1e-5)
+
+
+def test_fit_rejects_bad_arguments():
+    x, y = blobs(20)
+    loader = make_loader(x, y, 10)
+    with pytest.raises(ValueError, match="task"):
+        fit(small_net(), loader, epochs=1, task="clustering", device=CPU)
+    with pytest.raises(ValueError, match="epochs"):
+        fit(small_net(), loader, epochs=0, device=CPU)
+    with pytest.raises(ValueError, match="val_loader"):
+        fit(small_net(), loader, epochs=1, patience=2, device=CPU)
+
+
+def test_history_defaults_are_independent():
+    first, second = History(), History()
+    first.train_loss.append(1.0)
+    assert second.train_loss == [] and second.best_epoch == 0 and not second.stopped_early
+
+
+def test_checkpoint_round_trip(tmp_path):
+    set_seed(0)
+    model, copy = small_net(), small_net()
+    path = save_checkpoint(model, tmp_path / "sub" / "model.pt")
+    assert path.is_file()
+    assert [p.name for p in path.parent.iterdir()] == ["model.pt"]  # no temporary file left
+    load_checkpoint(copy, path)
+    x = torch.randn(5, 2)
+    torch.testing.assert_close(copy(x), model(x))
+    assert count_parameters(copy) == 2 * 16 + 16 + 16 * 2 + 2
+
+
+def test_missing_and_corrupt_checkpoints_give_clear_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nicht gefunden"):
+        load_checkpoint(small_net(), tmp_path / "missing.pt")
+    corrupt = tmp_path / "corrupt.pt"
+    corrupt.write_bytes(b"this is not a checkpoint")
+    with pytest.raises(ValueError, match="beschädigt"):
+        load_checkpoint(small_net(), corrupt)
+    truncated = tmp_path / "truncated.pt"
+    save_checkpoint(small_net(), truncated)
+    truncated.write_bytes(truncated.read_bytes()[:100])
+    with pytest.raises(ValueError, match="beschädigt"):
+        load_checkpoint(small_net(), truncated)
+    wrong_shape = tmp_path / "other.pt"
+    save_checkpoint(small_net(outputs=3), wrong_shape)
+    with pytest.raises(ValueError, match="passt nicht"):
+        load_checkpoint(small_net(), wrong_shape)
