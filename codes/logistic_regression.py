@@ -1,10 +1,11 @@
-"""Logistic regression from scratch: p(y=1 | x) = sigma(w^T x + b), trained by gradient descent.
+"""Logistic regression from scratch: p(y=1 | x) = sigma(w^T x + b), gradient descent.
 
-The equation labels in the docstrings refer to the chapter
-"Logistische Regression" of the book. A mini-batch is stored as rows: ``X`` has shape
-``(n, n_features)`` and ``y`` shape ``(n,)`` with labels 0 or 1.
+The equation labels in the docstrings refer to the chapter "Logistische Regression"
+of the book. A mini-batch is stored as rows: ``X`` has shape ``(n, n_features)`` and
+``y`` shape ``(n,)`` with labels 0 or 1.
 
-``binary_cross_entropy`` and ``gradient_descent`` are shared with ``codes.slp``.
+``binary_cross_entropy``, the input checks and ``gradient_descent`` are shared with
+``codes.slp``.
 """
 
 import numpy as np
@@ -16,10 +17,10 @@ sigmoid = Sigmoid()
 
 # ANCHOR: bce
 def binary_cross_entropy(a, y):
-    """Mean NLL (1/n) sum_i [log(1 + exp(a_i)) - y_i a_i] of logits a, Gl. (eq:logreg-nll).
+    """Mean NLL (1/n) sum_i [log(1 + exp(a_i)) - y_i a_i], Gl. (eq:logreg-stable).
 
-    This equals -(1/n) sum_i [y_i log p_i + (1 - y_i) log(1 - p_i)] with p_i = sigma(a_i),
-    but ``logaddexp`` never takes the log of a probability that rounded to 0.
+    This equals -(1/n) sum_i [y_i log p_i + (1 - y_i) log(1 - p_i)], p_i = sigma(a_i),
+    Gl. (eq:logreg-nll), but never takes the log of a probability rounded to 0.
     """
     return np.mean(np.logaddexp(0.0, a) - y * a)
 # ANCHOR_END: bce
@@ -37,11 +38,11 @@ def check_inputs(X, n_features):
 
 
 def check_targets(y, n, binary=True):
-    """Return y as an array of shape (n,) (with labels 0/1 if ``binary``), or raise."""
+    """Return y as an array of shape (n,) (labels 0/1 if ``binary``), or raise."""
     y = np.asarray(y)
     if y.shape != (n,):
-        raise ValueError(f"y muss die Form ({n},) haben (ein Zielwert pro Zeile von X), "
-                         f"erhalten: {y.shape}.")
+        raise ValueError(f"y muss die Form ({n},) haben (ein Zielwert pro Zeile "
+                         f"von X), erhalten: {y.shape}.")
     if binary and not np.isin(y, (0, 1)).all():
         raise ValueError("y darf nur die Klassen 0 und 1 enthalten.")
     return y
@@ -49,14 +50,14 @@ def check_targets(y, n, binary=True):
 
 # ANCHOR: gradient_descent
 def gradient_descent(model, X, y, eta, epochs, batch_size=None, seed=0):
-    """Mini-batch gradient descent theta <- theta - eta * grad L(theta), Gl. (eq:gd-update).
+    """Mini-batch gradient descent theta <- theta - eta grad L, Gl. (eq:gd-update).
 
-    ``model.parameters()`` and ``model.gradient(X, y)`` return matching lists of arrays;
-    the parameters are updated in place. ``batch_size=None`` uses the whole training set
-    per step (batch gradient descent). Returns the loss after every epoch.
+    ``model.parameters()`` and ``model.gradient(X, y)`` return matching lists of
+    arrays; the parameters are updated in place. ``batch_size=None`` uses all samples
+    in every step (batch gradient descent). Returns the loss after every epoch.
     """
     if eta <= 0 or epochs < 1 or (batch_size is not None and batch_size < 1):
-        raise ValueError("eta muss positiv sein, epochs und batch_size mindestens 1.")
+        raise ValueError("eta muss positiv sein, epochs und batch_size >= 1.")
     rng = np.random.default_rng(seed)
     n = len(X)
     batch_size = n if batch_size is None else batch_size
@@ -75,13 +76,13 @@ def gradient_descent(model, X, y, eta, epochs, batch_size=None, seed=0):
 
 # ANCHOR: model
 class LogisticRegression:
-    """A single sigmoid neuron: p = sigma(a) with a = X w + b, Gl. (eq:logreg-model)."""
+    """One sigmoid neuron: p = sigma(a), a = X w + b, Gl. (eq:logreg-model)."""
 
     def __init__(self, n_features, dtype=np.float64):
         if n_features < 1:
             raise ValueError(f"n_features muss positiv sein, erhalten: {n_features}.")
         self.n_features = n_features
-        self.w = np.zeros(n_features, dtype=dtype)  # zeros are fine: the loss is convex
+        self.w = np.zeros(n_features, dtype=dtype)  # fine, since L is convex
         self.b = np.zeros((), dtype=dtype)
 
     def parameters(self):
@@ -112,7 +113,7 @@ class LogisticRegression:
         return [X.T @ delta / len(X), np.mean(delta)]
 
     def fit(self, X, y, eta=0.1, epochs=10, batch_size=None, seed=0):
-        """Train by (mini-batch) gradient descent; returns the loss after each epoch."""
+        """Train by (mini-batch) gradient descent; returns the loss per epoch."""
         X = check_inputs(X, self.n_features)
         y = check_targets(y, len(X))
         return gradient_descent(self, X, y, eta, epochs, batch_size, seed)

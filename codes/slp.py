@@ -2,10 +2,10 @@
 
     h_1 = sigma_1(W_1^T x + b_1),    y_hat = sigma_2(W_2^T h_1 + b_2)
 
-with d_0 inputs, d_1 hidden neurons and one output (d_2 = 1). The equation labels refer
+with d_0 inputs, d_1 hidden neurons and one output (d_2 = 1). Equation labels refer
 to the chapter "Das Single-Layer-Perzeptron" of the book. Two outputs are supported:
 
-* ``output="sigmoid"``: y_hat = p(y=1 | x), loss = binary cross-entropy (classification);
+* ``output="sigmoid"``: y_hat = p(y=1 | x), loss = binary cross-entropy;
 * ``output="identity"``: y_hat = a_2, loss = (1/2) (y_hat - y)^2 (regression).
 
 In both cases delta_2 = dl/da_2 = y_hat - y, Gl. (eq:slp-delta2).
@@ -26,24 +26,26 @@ OUTPUTS = ("sigmoid", "identity")
 
 # ANCHOR: init
 class SLP:
-    """Network d_0 -> d_1 -> 1 with hidden activation ``activation`` (a name)."""
+    """Network d_0 -> d_1 -> 1 with the hidden activation named ``activation``."""
 
-    def __init__(self, n_inputs, n_hidden, activation="tanh", output="sigmoid", seed=0,
-                 dtype=np.float64):
+    def __init__(self, n_inputs, n_hidden, activation="tanh", output="sigmoid",
+                 seed=0, dtype=np.float64):
         if n_inputs < 1 or n_hidden < 1:
-            raise ValueError(f"n_inputs und n_hidden müssen positiv sein, erhalten: "
-                             f"{n_inputs}, {n_hidden}.")
+            raise ValueError(f"n_inputs und n_hidden müssen positiv sein, "
+                             f"erhalten: {n_inputs}, {n_hidden}.")
         if output not in OUTPUTS:
-            raise ValueError(f"Unbekannte Ausgabe {output!r}; erlaubt sind {list(OUTPUTS)}.")
+            raise ValueError(f"Unbekannte Ausgabe {output!r}; "
+                             f"erlaubt sind {list(OUTPUTS)}.")
         self.sigma1 = get_activation(activation)
         self.sigma2 = get_activation(output)
         self.n_inputs, self.output = n_inputs, output
         rng = np.random.default_rng(seed)
-        # Weights ~ N(0, 1/d_{l-1}) keep the a_l of order one; random biases spread the
-        # hidden neurons' thresholds over the input range.
-        self.W1 = rng.normal(0, 1 / np.sqrt(n_inputs), (n_inputs, n_hidden)).astype(dtype)
+        # W_l ~ N(0, 1/d_{l-1}) keeps every a_l of order one; random biases
+        # spread the hidden neurons' thresholds over the input range.
+        W1 = rng.normal(0, 1 / np.sqrt(n_inputs), (n_inputs, n_hidden))
+        W2 = rng.normal(0, 1 / np.sqrt(n_hidden), (n_hidden, 1))
+        self.W1, self.W2 = W1.astype(dtype), W2.astype(dtype)
         self.b1 = rng.normal(0, 1, n_hidden).astype(dtype)
-        self.W2 = rng.normal(0, 1 / np.sqrt(n_hidden), (n_hidden, 1)).astype(dtype)
         self.b2 = np.zeros(1, dtype=dtype)
 
     def parameters(self):
@@ -52,12 +54,12 @@ class SLP:
 
     # ANCHOR: forward
     def forward(self, X):
-        """Return A_1 = X W_1 + 1 b_1^T, H_1 = sigma_1(A_1), A_2 = H_1 W_2 + 1 b_2^T."""
+        """A_1 = X W_1 + 1 b_1^T, H_1 = sigma_1(A_1), a_2 = H_1 W_2 + b_2."""
         X = check_inputs(X, self.n_inputs)
         A1 = X @ self.W1 + self.b1
         H1 = self.sigma1(A1)
-        A2 = H1 @ self.W2 + self.b2
-        return A1, H1, A2[:, 0]
+        a2 = (H1 @ self.W2 + self.b2)[:, 0]  # d_2 = 1: one number per sample
+        return A1, H1, a2
 
     def feedforward(self, X):
         """y_hat = sigma_2(a_2) for every row of X, Gl. (eq:slp-forward)."""
@@ -71,7 +73,7 @@ class SLP:
         return self.feedforward(X)
 
     def predict(self, X):
-        """Classes 0/1 (sigmoid output, threshold a_2 >= 0) or values (identity output)."""
+        """Classes 0/1 (sigmoid output: a_2 >= 0) or values (identity output)."""
         a2 = self.forward(X)[2]
         return (a2 >= 0).astype(np.int64) if self.output == "sigmoid" else a2
 
@@ -85,18 +87,19 @@ class SLP:
 
     # ANCHOR: gradient
     def gradient(self, X, y):
-        """[dL/dW_1, dL/db_1, dL/dW_2, dL/db_2] by backpropagation, Gl. (eq:slp-grads)."""
+        """[dL/dW_1, dL/db_1, dL/dW_2, dL/db_2] by backprop, Gl. (eq:slp-grads)."""
         X = check_inputs(X, self.n_inputs)
-        A1, H1, a2 = self.forward(X)
         y = check_targets(y, len(X), binary=self.output == "sigmoid")
-        delta2 = (self.sigma2(a2) - y)[:, None]                      # Gl. (eq:slp-delta2)
-        delta1 = (delta2 @ self.W2.T) * self.sigma1.gradient(A1)     # Gl. (eq:slp-delta1)
-        n = len(X)  # L is the mean of the l_i, so every sum over samples gets a 1/n
-        return [X.T @ delta1 / n, delta1.mean(axis=0), H1.T @ delta2 / n, delta2.mean(axis=0)]
+        A1, H1, a2 = self.forward(X)
+        delta2 = (self.sigma2(a2) - y)[:, None]                   # (eq:slp-delta2)
+        delta1 = (delta2 @ self.W2.T) * self.sigma1.gradient(A1)  # (eq:slp-delta1)
+        n = len(X)  # L is a mean over the samples, so each sum gets a factor 1/n
+        return [X.T @ delta1 / n, delta1.mean(axis=0),
+                H1.T @ delta2 / n, delta2.mean(axis=0)]
     # ANCHOR_END: gradient
 
     def fit(self, X, y, eta=0.1, epochs=100, batch_size=None, seed=0):
-        """Train by (mini-batch) gradient descent; returns the loss after each epoch."""
+        """Train by (mini-batch) gradient descent; returns the loss per epoch."""
         X = check_inputs(X, self.n_inputs)
         y = check_targets(y, len(X), binary=self.output == "sigmoid")
         return gradient_descent(self, X, y, eta, epochs, batch_size, seed)
