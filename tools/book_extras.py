@@ -1,0 +1,143 @@
+"""Sphinx extension for the course book (``local_extensions`` in ``_config.yml``).
+
+- writes the zip of ``codes/`` (tools/package_codes.py) into the HTML output at every
+  build and adds the role ``{codes-zip}`Text``` that links to it from any page;
+- gives every page a ``<meta name="description">`` (config value ``book_description``);
+- drops the inline scripts that Sphinx 7.4 puts twice into every page;
+- renders myst-nb's ``{nb-exec-table}`` in German, with page titles and a total, and
+  re-reads the pages that hold such a table at every build, so that the environment
+  they report (device, date) is the one of the current build.
+"""
+
+from datetime import datetime
+from html import escape
+from pathlib import Path
+
+from docutils import nodes
+from myst_nb.ext.execution_tables import METADATA_KEY, ExecutionStatsNode, make_stat_table
+from myst_nb.sphinx_ import NbMetadataCollector
+from package_codes import ZIP_NAME, write_zip
+from sphinx import addnodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
+
+GERMAN_HEADERS = {
+    "Document": "Seite",
+    "Modified": "Ausgeführt am",
+    "Method": "Modus",
+    "Run Time (s)": "Laufzeit (s)",
+    "Status": "Status",
+}
+GERMAN_STATUS = {"✅": "fehlerfrei", "❌": "Fehler"}
+
+
+def codes_zip_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``{codes-zip}`Text``` -> a link from the current page to the zip in the output root."""
+    docname = inliner.document.settings.env.docname
+    uri = "../" * docname.count("/") + ZIP_NAME
+    return [nodes.reference(rawtext, text, refuri=uri, classes=["codes-zip"])], []
+
+
+class GermanExecutionTable(SphinxPostTransform):
+    """Replace the ``{nb-exec-table}`` placeholder by the table in German, before myst-nb does."""
+
+    default_priority = 7  # myst-nb's own (English) transform runs at 8
+
+    def run(self, **kwargs):
+        data = NbMetadataCollector.get_doc_data(self.env)
+        for placeholder in list(self.document.findall(ExecutionStatsNode)):
+            table = make_stat_table(self.env.docname, data)
+            _translate(table)
+            _append_total(table, data)
+            placeholder.replace_self(table)
+
+
+def _translate(table):
+    """German headers, titles instead of file names, words instead of emoji, German dates."""
+    for entry in table.findall(nodes.entry):
+        paragraph = entry.next_node(nodes.paragraph)
+        text = paragraph.astext() if paragraph else ""
+        if text in GERMAN_HEADERS:
+            paragraph.replace_self(nodes.paragraph(text=GERMAN_HEADERS[text]))
+        elif text in GERMAN_STATUS:  # the symbol may sit in an abbreviation with the error
+            symbol = next(iter(paragraph.findall(nodes.Text)))
+            symbol.parent.replace(symbol, nodes.Text(GERMAN_STATUS[text]))
+        elif _is_number(text):  # run time in seconds, German decimal comma
+            paragraph.replace_self(nodes.paragraph(text=text.replace(".", ",")))
+        elif _is_timestamp(text):
+            paragraph.replace_self(nodes.paragraph(
+                text=datetime.strptime(text, "%Y-%m-%d %H:%M").strftime("%d.%m.%Y %H:%M")))
+    for xref in table.findall(addnodes.pending_xref):
+        xref["refexplicit"] = False  # Sphinx then shows the page title
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_timestamp(text):
+    try:
+        datetime.strptime(text, "%Y-%m-%d %H:%M")
+    except ValueError:
+        return False
+    return True
+
+
+def _append_total(table, data):
+    """A last row with the number of notebooks and their summed run time."""
+    runs = [d["exec_data"] for d in data.values() if d.get("exec_data")]
+    seconds = sum(run["runtime"] or 0.0 for run in runs)
+    row = nodes.row()
+    cells = [f"Summe ({len(runs)} Notebooks)", "", "", f"{seconds:.2f}".replace(".", ","), ""]
+    for text in cells:
+        row += nodes.entry("", nodes.paragraph("", "", nodes.strong(text=text)))
+    table.next_node(nodes.tbody).append(row)
+
+
+def _reread_exec_table_pages(app, env, added, changed, removed):
+    """Pages with an execution table run again at every build (their report stays current)."""
+    return [name for name, data in NbMetadataCollector.get_doc_data(env).items()
+            if data.get(METADATA_KEY) and name in env.found_docs]
+
+
+def _write_codes_zip(app):
+    if app.builder.format == "html":
+        write_zip(Path(app.outdir) / ZIP_NAME, root=app.srcdir)
+
+
+def _add_description(app, pagename, templatename, context, doctree):
+    description = app.config.book_description
+    if description and 'name="description"' not in context.get("metatags", ""):
+        context["metatags"] = (context.get("metatags", "")
+                               + f'\n    <meta name="description" content="{escape(description)}" />')
+
+
+def _drop_duplicate_scripts(app, pagename, templatename, context, doctree):
+    """Keep each <script> once.
+
+    Sphinx 7.4 registers inline scripts added after the builder started (sphinx-thebe,
+    sphinx-togglebutton) a second time with filename '' instead of None; the copy of
+    ``const THEBE_JS_URL`` then throws a JavaScript error on every page.
+    """
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        key = (getattr(script, "filename", script) or "", getattr(script, "priority", 0),
+               tuple(sorted(getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
+def setup(app):
+    app.add_config_value("book_description", "", "html")
+    app.add_role("codes-zip", codes_zip_role)
+    app.add_post_transform(GermanExecutionTable)
+    app.connect("env-get-outdated", _reread_exec_table_pages)
+    app.connect("builder-inited", _write_codes_zip)
+    app.connect("html-page-context", _add_description)
+    app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,82 @@
+"""Pack the book's Python package ``codes/`` into a zip for readers.
+
+    python tools/package_codes.py /tmp/nn-kursbuch-code.zip
+
+The book build does the same (tools/book_extras.py), so the zip in the HTML output always
+holds the code that the pages ran. Besides ``codes/`` it holds ``pyproject.toml`` and
+``requirements.txt`` (``pip install -r requirements.txt`` installs the package too) and a
+short German LIESMICH.txt.
+"""
+
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ZIP_NAME = "nn-kursbuch-code.zip"
+# Besides the package: what `pip install -r requirements.txt` needs to install it.
+EXTRA_FILES = ("pyproject.toml", "requirements.txt")
+SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints"}
+SKIP_SUFFIXES = {".pyc", ".pyo"}
+# Fixed timestamp: the same code gives a byte-identical zip.
+ZIP_DATE = (2026, 1, 1, 0, 0, 0)
+
+README = """\
+Code zum Kursbuch „Neuronale Netze – ein ausführbares Kursbuch“
+===============================================================
+
+Dieses Archiv enthält das Python-Paket `codes/`, das alle Kapitel importieren.
+
+Installation (Python 3.11 oder neuer), im entpackten Ordner:
+
+    python3 -m venv .venv
+    source .venv/bin/activate        # unter Windows: .venv\\Scripts\\activate
+    pip install -r requirements.txt  # installiert auch `codes` selbst
+
+Danach laufen die heruntergeladenen Notebooks (.ipynb) des Buches, wenn Sie sie mit
+dieser Umgebung öffnen: `import codes.mlp` usw. MNIST wird beim ersten Aufruf
+heruntergeladen; liegen die IDX-Dateien schon vor, setzen Sie NN_DATA_DIR auf den
+Ordner, der `mnist/` enthält.
+"""
+
+
+def package_files(root=ROOT):
+    """The files that go into the zip, as paths relative to ``root``, sorted."""
+    root = Path(root)
+    if not (root / "codes" / "__init__.py").is_file():
+        raise ValueError(f"Kein Paket codes/ unter {root}: erwartet wird codes/__init__.py.")
+    files = [
+        path.relative_to(root)
+        for path in (root / "codes").rglob("*")
+        if path.is_file()
+        and not SKIP_PARTS.intersection(path.relative_to(root).parts)
+        and path.suffix not in SKIP_SUFFIXES
+    ]
+    files += [Path(name) for name in EXTRA_FILES if (root / name).is_file()]
+    return sorted(files)
+
+
+def write_zip(target, root=ROOT):
+    """Write the package zip to ``target`` (atomically) and return its path."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for relative in package_files(root):
+            _add(archive, relative.as_posix(), (Path(root) / relative).read_bytes())
+        _add(archive, "LIESMICH.txt", README.encode("utf-8"))
+    partial.replace(target)  # readers never see a half-written zip
+    return target
+
+
+def _add(archive, name, data):
+    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+    info.external_attr = 0o644 << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, data)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("Aufruf: python tools/package_codes.py ZIELDATEI.zip")
+    print(write_zip(sys.argv[1]))
