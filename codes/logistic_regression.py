@@ -17,10 +17,11 @@ sigmoid = Sigmoid()
 
 # ANCHOR: bce
 def binary_cross_entropy(a, y):
-    """Mean NLL (1/n) sum_i [log(1 + exp(a_i)) - y_i a_i], Gl. (eq:logreg-stable).
+    """Mean NLL (1/n) sum_i [log(1 + e^a_i) - y_i a_i], Gl. (eq:logreg-stable).
 
-    This equals -(1/n) sum_i [y_i log p_i + (1 - y_i) log(1 - p_i)], p_i = sigma(a_i),
-    Gl. (eq:logreg-nll), but never takes the log of a probability rounded to 0.
+    Equal to -(1/n) sum_i [y_i log p_i + (1 - y_i) log(1 - p_i)] with
+    p_i = sigma(a_i), Gl. (eq:logreg-nll), but never takes the log of a
+    probability that was rounded to 0.
     """
     return np.mean(np.logaddexp(0.0, a) - y * a)
 # ANCHOR_END: bce
@@ -50,11 +51,12 @@ def check_targets(y, n, binary=True):
 
 # ANCHOR: gradient_descent
 def gradient_descent(model, X, y, eta, epochs, batch_size=None, seed=0):
-    """Mini-batch gradient descent theta <- theta - eta grad L, Gl. (eq:gd-update).
+    """Mini-batch gradient descent theta <- theta - eta grad L, (eq:gd-update).
 
-    ``model.parameters()`` and ``model.gradient(X, y)`` return matching lists of
-    arrays; the parameters are updated in place. ``batch_size=None`` uses all samples
-    in every step (batch gradient descent). Returns the loss after every epoch.
+    ``model.parameters()`` and ``model.gradient(X, y)`` return matching lists
+    of arrays; the parameters are updated in place. ``batch_size=None`` uses
+    all samples in every step (batch gradient descent). Returns the loss
+    after every epoch.
     """
     if eta <= 0 or epochs < 1 or (batch_size is not None and batch_size < 1):
         raise ValueError("eta muss positiv sein, epochs und batch_size >= 1.")
@@ -63,7 +65,7 @@ def gradient_descent(model, X, y, eta, epochs, batch_size=None, seed=0):
     batch_size = n if batch_size is None else batch_size
     losses = []
     for _ in range(epochs):
-        order = rng.permutation(n)  # a new random order of the samples in every epoch
+        order = rng.permutation(n)  # a new random order in every epoch
         for start in range(0, n, batch_size):
             batch = order[start:start + batch_size]
             gradients = model.gradient(X[batch], y[batch])
@@ -80,7 +82,8 @@ class LogisticRegression:
 
     def __init__(self, n_features, dtype=np.float64):
         if n_features < 1:
-            raise ValueError(f"n_features muss positiv sein, erhalten: {n_features}.")
+            raise ValueError(f"n_features muss positiv sein, "
+                             f"erhalten: {n_features}.")
         self.n_features = n_features
         self.w = np.zeros(n_features, dtype=dtype)  # fine, since L is convex
         self.b = np.zeros((), dtype=dtype)
@@ -106,14 +109,14 @@ class LogisticRegression:
         return binary_cross_entropy(a, check_targets(y, len(a)))
 
     def gradient(self, X, y):
-        """[dL/dw, dL/db] = [X^T (p - y) / n, mean(p - y)], Gl. (eq:logreg-grad)."""
+        """[dL/dw, dL/db] = [X^T (p - y) / n, mean(p - y)], (eq:logreg-grad)."""
         X = check_inputs(X, self.n_features)
         # dl/da = p - y for every sample, Gl. (eq:logreg-delta)
         delta = self.predict_proba(X) - check_targets(y, len(X))
         return [X.T @ delta / len(X), np.mean(delta)]
 
     def fit(self, X, y, eta=0.1, epochs=10, batch_size=None, seed=0):
-        """Train by (mini-batch) gradient descent; returns the loss per epoch."""
+        """Train by (mini-batch) gradient descent; return the loss per epoch."""
         X = check_inputs(X, self.n_features)
         y = check_targets(y, len(X))
         return gradient_descent(self, X, y, eta, epochs, batch_size, seed)

@@ -26,7 +26,7 @@ OUTPUTS = ("sigmoid", "identity")
 
 # ANCHOR: init
 class SLP:
-    """Network d_0 -> d_1 -> 1 with the hidden activation named ``activation``."""
+    """Network d_0 -> d_1 -> 1; ``activation`` names the hidden sigma_1."""
 
     def __init__(self, n_inputs, n_hidden, activation="tanh", output="sigmoid",
                  seed=0, dtype=np.float64):
@@ -73,12 +73,12 @@ class SLP:
         return self.feedforward(X)
 
     def predict(self, X):
-        """Classes 0/1 (sigmoid output: a_2 >= 0) or values (identity output)."""
+        """Classes 0/1 (sigmoid output: a_2 >= 0) or values (identity)."""
         a2 = self.forward(X)[2]
         return (a2 >= 0).astype(np.int64) if self.output == "sigmoid" else a2
 
     def loss(self, X, y):
-        """Mean loss L = (1/n) sum_i l_i: cross-entropy or (1/2) squared error."""
+        """Mean loss L = (1/n) sum_i l_i: cross-entropy or half squared error."""
         a2 = self.forward(X)[2]
         y = check_targets(y, len(a2), binary=self.output == "sigmoid")
         if self.output == "sigmoid":
@@ -87,19 +87,20 @@ class SLP:
 
     # ANCHOR: gradient
     def gradient(self, X, y):
-        """[dL/dW_1, dL/db_1, dL/dW_2, dL/db_2] by backprop, Gl. (eq:slp-grads)."""
+        """[dL/dW_1, dL/db_1, dL/dW_2, dL/db_2] by backprop, (eq:slp-grads)."""
         X = check_inputs(X, self.n_inputs)
         y = check_targets(y, len(X), binary=self.output == "sigmoid")
         A1, H1, a2 = self.forward(X)
-        delta2 = (self.sigma2(a2) - y)[:, None]                   # (eq:slp-delta2)
-        delta1 = (delta2 @ self.W2.T) * self.sigma1.gradient(A1)  # (eq:slp-delta1)
-        n = len(X)  # L is a mean over the samples, so each sum gets a factor 1/n
+        # Rows of Delta_2 and Delta_1, Gl. (eq:slp-delta2) and (eq:slp-delta1)
+        delta2 = (self.sigma2(a2) - y)[:, None]
+        delta1 = (delta2 @ self.W2.T) * self.sigma1.gradient(A1)
+        n = len(X)  # L is a mean over the samples: each sum gets a factor 1/n
         return [X.T @ delta1 / n, delta1.mean(axis=0),
                 H1.T @ delta2 / n, delta2.mean(axis=0)]
     # ANCHOR_END: gradient
 
     def fit(self, X, y, eta=0.1, epochs=100, batch_size=None, seed=0):
-        """Train by (mini-batch) gradient descent; returns the loss per epoch."""
+        """Train by (mini-batch) gradient descent; return the loss per epoch."""
         X = check_inputs(X, self.n_inputs)
         y = check_targets(y, len(X), binary=self.output == "sigmoid")
         return gradient_descent(self, X, y, eta, epochs, batch_size, seed)

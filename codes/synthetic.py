@@ -7,14 +7,15 @@ import numpy as np
 def make_circles(n_samples=1000, noise=0.1, factor=0.5, seed=0):
     """Two noisy concentric rings: class 0 outside (radius 1), class 1 inside.
 
-    Returns X of shape (n_samples, 2) and labels y of shape (n_samples,). Each point
-    lies at a uniformly random angle on its ring (radius 1 or ``factor``), plus
-    Gaussian noise with standard deviation ``noise`` in each coordinate. No straight
-    line separates the classes, so logistic regression must fail on them.
+    Returns X of shape (n_samples, 2) and labels y of shape (n_samples,).
+    Each point lies at a uniformly random angle on its ring (radius 1 or
+    ``factor``), plus Gaussian noise with standard deviation ``noise`` in each
+    coordinate. No straight line separates the classes.
     """
     if n_samples < 2 or noise < 0 or not 0 < factor < 1:
-        raise ValueError("Erwartet: n_samples >= 2, noise >= 0 und 0 < factor < 1, "
-                         f"erhalten: {n_samples}, {noise}, {factor}.")
+        raise ValueError("Erwartet: n_samples >= 2, noise >= 0 und "
+                         f"0 < factor < 1, erhalten: {n_samples}, {noise}, "
+                         f"{factor}.")
     rng = np.random.default_rng(seed)
     y = np.arange(n_samples) % 2  # balanced classes
     radius = np.where(y == 1, factor, 1.0)
@@ -31,8 +32,9 @@ def target_function(x):
     return x * np.sin(x)
 
 
-def sample_function(f, n_samples=200, low=-np.pi, high=np.pi, noise=0.0, seed=0):
-    """Draw x uniformly from [low, high]; return X (n, 1) and y = f(x) (+ noise)."""
+def sample_function(f, n_samples=200, low=-np.pi, high=np.pi, noise=0.0,
+                    seed=0):
+    """Draw x uniformly from [low, high]; return X (n, 1) and y = f(x) + noise."""
     if n_samples < 1 or not low < high:
         raise ValueError(f"Erwartet: n_samples >= 1 und low < high, erhalten: "
                          f"{n_samples}, [{low}, {high}].")
