@@ -24,17 +24,20 @@ from codes.selfcheck.activations import (
 )
 from codes.selfcheck.backprop import check_backprop
 from codes.selfcheck.core import CheckResult
-from codes.selfcheck.grid import check_grid
 from codes.selfcheck.logreg import check_logreg_gradient
 from codes.selfcheck.losses import check_binary_cross_entropy, check_cross_entropy_gradient
 
 
 def __getattr__(name):
-    """The PyTorch checks load torch only when they are first used."""
+    """The checks that need PyTorch load it only when they are first used."""
     if name in ("check_parameter_count", "check_residual_block", "check_attention_weights"):
         from codes.selfcheck import torch_checks
 
         return getattr(torch_checks, name)
+    if name == "check_grid":  # codes.grid_search imports torch
+        from codes.selfcheck.grid import check_grid
+
+        return check_grid
     raise AttributeError(f"module 'codes.selfcheck' has no attribute {name!r}")
 
 
