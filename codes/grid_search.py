@@ -38,6 +38,7 @@ TRAINING_PARAMS = tuple(TRAINING_DEFAULTS)
 # Columns every run record has besides its parameters and the metrics of train_fn.
 RECORD_COLUMNS = ("n_params", "seconds", "seed", "status", "error")
 EVAL_BATCH_SIZE = 1024
+METRIC_LABELS = {"val_acc": "Validierungsgenauigkeit (%)", "val_loss": "Validierungsverlust"}
 
 
 # ANCHOR: distributions
@@ -71,8 +72,8 @@ class LogUniform(Uniform):
 
 
 def _round(value):
-    """Three significant digits: readable in tables, exact in the results file."""
-    return float(f"{value:.3g}")
+    """Two significant digits: readable in tables, exact in the results file."""
+    return float(f"{value:.2g}")
 
 
 # ANCHOR: grid
@@ -233,8 +234,8 @@ def run_search(make_model, combinations, data, *, train_fn=None, seed=0, results
     names = list(combinations[0])
     check_factory(make_model, names)
     saved = {} if results_file is None else load_results(results_file, names)
-    records = dict(saved)
-    reused = 0
+    records, reused = dict(saved), 0
+    shown = _varying(combinations) or names  # progress lines name what differs
     for number, params in enumerate(combinations, 1):
         key = run_key(params)
         if saved.get(key, {}).get("status") == "ok":
@@ -244,9 +245,10 @@ def run_search(make_model, combinations, data, *, train_fn=None, seed=0, results
         if results_file is not None:
             save_results(results_file, records.values())
         if progress:
-            print(progress_line(number, len(combinations), params, records[key]), flush=True)
+            line = progress_line(number, len(combinations), params, records[key], shown)
+            print(line, flush=True)
     if progress and reused:
-        print(f"{reused} von {len(combinations)} Läufen aus {results_file} übernommen.")
+        print(f"{reused} von {len(combinations)} Läufen aus {Path(results_file).name} übernommen.")
     return results_frame([records[run_key(params)] for params in combinations], names)
 # ANCHOR_END: run_search
 
@@ -263,9 +265,16 @@ def random_search(make_model, space, data, *, n_runs, seed=0, **options):
 # ANCHOR_END: search
 
 
-def progress_line(number, total, params, record):
+def _varying(combinations):
+    """Names whose value is not the same in all combinations."""
+    return [name for name in combinations[0]
+            if len({run_key({name: params[name]}) for params in combinations}) > 1]
+
+
+def progress_line(number, total, params, record, names=None):
     """E.g. '[3/12] hidden_size=64, lr=0.001 … Validierung 97.1 % (4.2 s)'."""
-    shown = ", ".join(f"{name}={_show(value)}" for name, value in params.items())
+    names = list(params) if names is None else names
+    shown = ", ".join(f"{name}={_show(params[name])}" for name in names)
     if record["status"] != "ok":
         outcome = f"fehlgeschlagen: {record['error']}"
     elif "val_acc" in record:
@@ -323,13 +332,18 @@ def results_frame(records, names):
     return frame[[*names, *metrics, *RECORD_COLUMNS]]
 
 
-def best_params(results, names, metric="val_acc", maximize=True):
-    """The parameters of the best successful run, as plain Python values."""
+def best_run(results, metric="val_acc", maximize=True):
+    """The row of the best successful run (highest ``metric``, or lowest with maximize=False)."""
     ok = results[results["status"] == "ok"]
     if ok.empty:
         raise ValueError("Kein Lauf war erfolgreich; es gibt keine beste Kombination.")
-    best = ok[metric].idxmax() if maximize else ok[metric].idxmin()
-    return {name: _plain_value(results.at[best, name]) for name in names}
+    return results.loc[ok[metric].idxmax() if maximize else ok[metric].idxmin()]
+
+
+def best_params(results, names, metric="val_acc", maximize=True):
+    """The parameters of the best successful run, as plain Python values."""
+    row = best_run(results, metric, maximize)
+    return {name: _plain_value(row[name]) for name in names}
 
 
 def _plain_value(value):
@@ -354,31 +368,42 @@ def fit_final(make_model, params, x, y, *, epochs, seed=0, device=None):
 
 
 def results_table(results, metric="val_acc", maximize=True):
-    """The results sorted by ``metric`` (best first) as a formatted pandas Styler."""
+    """The results sorted by ``metric`` (best first) as a formatted pandas Styler.
+
+    Columns with the same value in every row (fixed settings, the seed, an empty error
+    column) are left out, measurements never; the best value of ``metric`` is highlighted.
+    """
     ordered = results.sort_values(metric, ascending=not maximize, na_position="last")
-    if (ordered["error"] == "").all():
-        ordered = ordered.drop(columns="error")
-    percent = [c for c in ordered.columns if c.endswith("_acc")]
-    formats = {**{c: lambda v: f"{100 * v:.1f} %" for c in percent},
-               "val_loss": "{:.4f}", "seconds": "{:.1f} s", "n_params": "{:,.0f}"}
+    measured = {metric, "val_acc", "val_loss", "best_epoch", "n_params", "seconds"}
+    varying = [c for c in ordered.columns
+               if c in measured or ordered[c].astype(str).nunique(dropna=False) > 1]
+    ordered = ordered[varying]
+    formats = {c: "{:g}" for c in ordered.columns if ordered[c].dtype.kind == "f"}
+    formats |= {c: (lambda v: f"{100 * v:.1f} %") for c in ordered.columns if c.endswith("_acc")}
+    formats |= {"val_loss": "{:.4f}", "seconds": "{:.1f} s",
+                "n_params": lambda v: f"{v:,.0f}".replace(",", "\u202f")}  # 12 345
     formats = {c: f for c, f in formats.items() if c in ordered.columns}
-    styler = ordered.style.format(formats, na_rep="–").hide(axis="index")
+    styler = (ordered.style.format(formats, na_rep="–").hide(axis="index")
+              .set_table_attributes('class="dataframe"'))  # the theme's table style
     highlight = styler.highlight_max if maximize else styler.highlight_min
     return highlight(subset=[metric], color="#d4edda")
 
 
 # ANCHOR: plot_scores
-def plot_scores(results, names, metric="val_acc", axes=None, label=None, marker="o"):
+def plot_scores(results, names, metric="val_acc", axes=None, label=None, marker="o",
+                log_x=("lr",)):
     """One panel per parameter: the score of every successful run against its value.
 
-    Numbers get a numeric axis (logarithmic when they span a factor of 3 or more),
-    everything else (bool, tuples) one position per choice. A short bar marks the mean
-    over all runs with the same value, where there are several.
+    Numbers get a numeric axis (logarithmic for the names in ``log_x``), everything
+    else (bool, tuples) one position per choice. A short bar marks the mean
+    over all runs with the same value, where there are several. Given ``axes`` (one per
+    name), the points are added to them, e.g. to compare two searches.
     """
     import matplotlib.pyplot as plt
 
     ok = results[results["status"] == "ok"]
-    if axes is None:
+    overlay = axes is not None
+    if not overlay:
         columns = min(len(names), 3)
         rows = math.ceil(len(names) / columns)
         fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.8 * rows),
@@ -386,15 +411,19 @@ def plot_scores(results, names, metric="val_acc", axes=None, label=None, marker=
         for extra in axes.flat[len(names):]:
             extra.set_visible(False)
     axes = np.asarray(axes).flat
-    scale, ylabel = (100, f"{metric} (%)") if metric.endswith("_acc") else (1, metric)
+    scale = 100 if metric.endswith("_acc") else 1
+    ylabel = METRIC_LABELS.get(metric, metric)
     for ax, name in zip(axes, names, strict=False):
         values, scores = ok[name], scale * ok[metric]
-        x = _axis_positions(ax, name, values, results[name])
+        if name in log_x:
+            ax.set_xscale("log")
+        x = _axis_positions(ax, values, results[name], label_choices=not overlay)
         points = ax.scatter(x, scores, marker=marker, alpha=0.7, label=label, zorder=3)
         means = pd.DataFrame({"x": x, "score": scores.to_numpy()}).groupby("x")["score"]
         several = means.count() > 1
         ax.scatter(means.mean().index[several], means.mean()[several], marker="_", s=400,
                    color=points.get_facecolor()[0], zorder=4)
+        ax.margins(x=0.15)
         ax.set_xlabel(name)
         if ax.get_subplotspec().is_first_col():
             ax.set_ylabel(ylabel)
@@ -402,15 +431,15 @@ def plot_scores(results, names, metric="val_acc", axes=None, label=None, marker=
 # ANCHOR_END: plot_scores
 
 
-def _axis_positions(ax, name, values, all_values):
-    """x coordinates of ``values``; categorical choices get positions 0, 1, ... and labels."""
+def _axis_positions(ax, values, all_values, label_choices=True):
+    """x coordinates of ``values``; categorical choices get positions 0, 1, ... and labels.
+
+    With ``label_choices`` a numeric axis with few distinct values gets exactly those ticks.
+    """
     numeric = all(isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_)
                   for v in all_values)
     if numeric:
-        low, high = min(all_values), max(all_values)
-        if low > 0 and high / low >= 3:
-            ax.set_xscale("log")
-        if all_values.nunique() <= 6:
+        if label_choices and all_values.nunique() <= 6:
             ticks = sorted(all_values.unique())
             ax.set_xticks(ticks, [_show(v) for v in ticks])
             ax.minorticks_off()
