@@ -26,8 +26,7 @@ GOOD_CODE = "# ANCHOR: f\ndef f():\n    return 1\n# ANCHOR_END: f\n"
 
 def page_for(anchor, path="../codes/demo.py"):
     return (f"# Seite\n\n```{{literalinclude}} {path}\n:language: python\n"
-            f":start-after: '# ANCHOR: {anchor}'\n:end-before: '# ANCHOR_END: {anchor}'\n```\n"
-            ).replace("'", "")
+            f":start-after: \"# ANCHOR: {anchor}\"\n:end-before: \"# ANCHOR_END: {anchor}\"\n```\n")
 
 
 def test_good_tree_passes(tmp_path):

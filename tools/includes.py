@@ -59,7 +59,8 @@ def find_includes(page):
             option = OPTION.match(option_line.strip())
             if not option:
                 break
-            options[option.group("key")] = option.group("value")
+            # MyST reads options as YAML: a marker starting with '#' must be quoted there.
+            options[option.group("key")] = option.group("value").strip("'\"")
         includes.append(Include(Path(page), index + 1, Path(page).parent / match.group("path"),
                                 options.get("start-after"), options.get("end-before")))
     return includes
