@@ -283,3 +283,14 @@ def test_not_callable_raises_a_clear_type_error(check):
 def test_unknown_activation_name_is_a_value_error():
     with pytest.raises(ValueError, match="Unbekannte Aktivierung"):
         selfcheck.check_activation_gradient(np.tanh, "swish")
+
+
+def test_a_repeated_mistake_is_explained_once_and_the_report_is_wrapped():
+    def wrong_axis(a):
+        z = np.exp(a - a.max(axis=0, keepdims=True))
+        return z / z.sum(axis=0, keepdims=True)
+
+    result = quiet(selfcheck.check_softmax, wrong_axis)
+    assert sum("axis=0" in m for m in result.messages if m.startswith("✗")) == 1
+    assert sum("derselbe Fehler wie oben" in m for m in result.messages) >= 3
+    assert max(len(line) for line in result.report().splitlines()) <= 78

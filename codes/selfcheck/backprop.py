@@ -126,7 +126,7 @@ def _compare_layers(result, label, answer, expected_w, expected_b, n, dtype):
             if message is None:
                 result.ok(f"{label}: alle {L} Schichten stimmen")
             else:
-                result.fail(f"{label}: {message}", hint)
+                result.fail_case(label, message, hint)
             return
     wrong = [k + 1 for k in range(L) if not (close(student[k], expected[k], dtype)
                                              and close(student[L + k], expected[L + k], dtype))]

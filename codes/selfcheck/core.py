@@ -7,6 +7,7 @@ output matches the student's. Wrong answers never raise; they end up as German
 messages with a hint. Only something that cannot be called at all raises a TypeError.
 """
 
+import textwrap
 import warnings
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ class CheckResult:
     name: str
     passed: bool = True
     messages: list[str] = field(default_factory=list)
+    diagnoses: set = field(default_factory=set, repr=False)  # reported once, then "wie oben"
 
     def ok(self, text):
         self.messages.append(f"{OK} {text}")
@@ -32,9 +34,22 @@ class CheckResult:
         if hint and f"{HINT} {hint}" not in self.messages:
             self.messages.append(f"{HINT} {hint}")
 
-    def report(self):
+    def fail_case(self, label, diagnosis, hint=None):
+        """A failed test case; a diagnosis already given is not repeated in full."""
+        if diagnosis in self.diagnoses:
+            self.fail(f"{label}: derselbe Fehler wie oben.")
+        else:
+            self.diagnoses.add(diagnosis)
+            self.fail(f"{label}: {diagnosis}", hint)
+
+    def report(self, width=78):
+        """The German report, wrapped to ``width`` characters (readable in a notebook)."""
         verdict = "bestanden" if self.passed else "noch nicht bestanden"
-        return "\n".join([f"Selbsttest {self.name}: {verdict}", *(f"  {m}" for m in self.messages)])
+        lines = [f"Selbsttest {self.name}: {verdict}"]
+        for message in self.messages:
+            lines.append(textwrap.fill(message, width, initial_indent="  ",
+                                       subsequent_indent="    "))
+        return "\n".join(lines)
 
     def __bool__(self):
         return self.passed
@@ -137,9 +152,9 @@ def compare(result, label, answer, expected, mistakes=(), hint=None, dtype=np.fl
         return True
     known = diagnose(answer, mistakes, dtype)
     if known is not None:
-        result.fail(f"{label}: {known[0]}", known[1])
+        result.fail_case(label, *known)
     else:
-        result.fail(f"{label}: {describe_difference(answer, expected)}", hint)
+        result.fail_case(label, describe_difference(answer, expected), hint)
     return False
 
 
@@ -149,7 +164,7 @@ def run_case(result, label, fn, args, expected, mistakes=(), hint=None, dtype=np
     try:
         answer = call(fn, *args)
     except StudentError as error:
-        result.fail(f"{label}: Ihre Funktion bricht mit {error} ab.", crash_hint or hint)
+        result.fail_case(label, f"Ihre Funktion bricht mit {error} ab.", crash_hint or hint)
         return None
     compare(result, label, answer, expected, mistakes, hint, dtype)
     return answer
