@@ -40,3 +40,25 @@ def _same_shape(a, b):
     if a.shape != b.shape:
         raise ValueError(f"Zielwerte und Vorhersagen brauchen dieselbe Form: {a.shape} != {b.shape}.")
     return a, b
+
+
+# ANCHOR: plot_confusion
+def plot_confusion_matrix(counts, ax=None):
+    """Heat map of a confusion matrix with the count in every cell (rows: true class)."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.0, 5.2))
+    k = len(counts)
+    ax.imshow(np.log1p(counts), cmap="Blues")  # log scale: the few errors stay visible
+    ax.grid(False)
+    for i in range(k):
+        for j in range(k):
+            ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=8,
+                    color="white" if i == j else "black")
+    ax.set_xticks(range(k))
+    ax.set_yticks(range(k))
+    ax.set_xlabel("Vorhergesagte Klasse")
+    ax.set_ylabel("Wahre Klasse")
+    return ax.figure
+# ANCHOR_END: plot_confusion

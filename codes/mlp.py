@@ -148,10 +148,12 @@ class MLP:
               validation_data=None, seed=0):
         """Train for ``epochs`` epochs; return the history of loss (and accuracy) per epoch.
 
+        ``eta`` is a learning rate or a function epoch -> learning rate (epochs count from 0).
         The history has the keys "loss" and, with ``validation_data=(x_val, y_val)``,
         "val_loss"; for one-hot targets also "accuracy" and "val_accuracy".
         """
-        if epochs <= 0 or batch_size <= 0 or eta <= 0:
+        schedule = eta if callable(eta) else (lambda epoch: eta)
+        if epochs <= 0 or batch_size <= 0 or min(schedule(e) for e in range(epochs)) <= 0:
             raise ValueError("epochs, batch_size und eta müssen positiv sein.")
         x, y = self._check_xy(x, y)
         sets = {"": (x, y)}
@@ -159,8 +161,8 @@ class MLP:
             sets["val_"] = self._check_xy(*validation_data)
         rng = np.random.default_rng(seed)
         history = {}
-        for _ in range(epochs):
-            self.train_step(x, y, eta, batch_size, weight_decay=weight_decay, rng=rng)
+        for epoch in range(epochs):
+            self.train_step(x, y, schedule(epoch), batch_size, weight_decay=weight_decay, rng=rng)
             for prefix, (xs, ys) in sets.items():
                 for name, value in self.evaluate(xs, ys).items():
                     history.setdefault(prefix + name, []).append(value)

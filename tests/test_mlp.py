@@ -165,3 +165,21 @@ def test_one_epoch_on_a_small_mnist_subset_lowers_the_loss():
     assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert history["loss"][0] < 0.8 * before["loss"]
     assert history["val_accuracy"][0] > 0.7
+
+
+def test_learning_rate_schedule_is_called_once_per_epoch():
+    rng = np.random.default_rng(2)
+    x, y = rng.standard_normal((20, 3)), rng.standard_normal((20, 2))
+    seen = []
+
+    def schedule(epoch):
+        seen.append(epoch)
+        return 0.1 / (1 + epoch)
+
+    history = MLP({3: None, 4: "tanh", 2: "identity"}).train(x, y, epochs=3, batch_size=5,
+                                                            eta=schedule)
+    assert len(history["loss"]) == 3 and "accuracy" not in history
+    assert seen[-3:] == [0, 1, 2]
+    with pytest.raises(ValueError, match="eta"):
+        MLP({3: None, 2: "identity"}).train(x, y, epochs=2, batch_size=5,
+                                            eta=lambda epoch: 0.1 - 0.1 * epoch)
