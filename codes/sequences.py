@@ -1,0 +1,179 @@
+"""Sequence data and measurements for the chapter on recurrent networks.
+
+- ``mnist_as_sequences``: an MNIST image read row by row, 28 time steps of 28 pixels.
+- ``early_signal_task``: a synthetic classification task whose label sits only in the
+  first few time steps of a long, noisy sequence.
+- ``length_sweep``: train two models on the synthetic task for several sequence lengths.
+- ``input_gradient_norms``: how strongly the last hidden state h_T reacts to the input
+  x_t at each earlier step t, to compare a plain RNN with an LSTM (vanishing gradients).
+"""
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from codes.training import fit, make_loader, set_seed
+
+MNIST_SIDE = 28  # an MNIST image has 28 rows of 28 pixels
+
+
+# ANCHOR: mnist_rows
+def mnist_as_sequences(images):
+    """Images (n, 784) -> sequences (n, 28, 28): time step t is the pixel row t (top to bottom)."""
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim != 2 or images.shape[1] != MNIST_SIDE * MNIST_SIDE:
+        raise ValueError(f"Erwartet werden MNIST-Bilder der Form (n, {MNIST_SIDE ** 2}), "
+                         f"nicht {images.shape}.")
+    return images.reshape(-1, MNIST_SIDE, MNIST_SIDE)
+# ANCHOR_END: mnist_rows
+
+
+# ANCHOR: early_signal
+def early_signal_task(n, seq_len, num_classes=4, signal_steps=3, signal=2.0, noise=0.5, seed=0):
+    """Sequences whose class is visible only in their first ``signal_steps`` time steps.
+
+    x has shape (n, seq_len, 1 + num_classes); every entry is Gaussian noise with standard
+    deviation ``noise``. In the steps t < signal_steps two channels are raised by
+    ``signal``: channel 0 (a flag: "the information is here") and channel 1 + y (the
+    class y as a one-hot code). All later steps are pure noise, drawn independently of y,
+    so a model must carry the code across seq_len - signal_steps steps. Returns x
+    (float32) and y (int64); the classes are balanced and shuffled.
+    """
+    for name, value in (("n", n), ("seq_len", seq_len), ("num_classes", num_classes),
+                        ("signal_steps", signal_steps)):
+        if int(value) != value or value < 1:
+            raise ValueError(f"{name} muss eine positive ganze Zahl sein, nicht {value!r}.")
+    if num_classes < 2 or signal_steps > seq_len or noise < 0:
+        raise ValueError("Erwartet: num_classes >= 2, signal_steps <= seq_len und noise >= 0; "
+                         f"erhalten: num_classes={num_classes}, signal_steps={signal_steps}, "
+                         f"seq_len={seq_len}, noise={noise}.")
+    rng = np.random.default_rng(seed)
+    y = rng.permutation(np.arange(n) % num_classes).astype(np.int64)
+    x = rng.normal(0.0, noise, size=(n, seq_len, 1 + num_classes)).astype(np.float32)
+    x[:, :signal_steps, 0] += signal                    # the flag
+    x[np.arange(n), :signal_steps, 1 + y] += signal     # the class code, shape (n, steps)
+    return x, y
+# ANCHOR_END: early_signal
+
+
+# ANCHOR: gradient_norms
+def input_gradient_norms(rnn, x, seed=0):
+    """||d l / d x_t|| for t = 1..T, averaged over the batch, for the readout l = u^T h_T.
+
+    ``rnn`` is an ``nn.RNN`` or ``nn.LSTM`` with ``batch_first=True`` in double precision
+    (float64, so that tiny gradients do not underflow to 0); u is a fixed random
+    unit vector, so l stands for the loss of a linear layer on the last hidden state h_T.
+    By the chain rule, d l / d x_t passes through every step from t to T: the smaller it
+    is for early t, the less the early inputs can learn from the loss.
+    """
+    x = torch.as_tensor(x, dtype=torch.float64).clone().requires_grad_(True)
+    outputs, _ = rnn(x)
+    h_last = outputs[:, -1, :]
+    u = torch.randn(h_last.shape[-1], generator=torch.Generator().manual_seed(seed),
+                    dtype=torch.float64)
+    (h_last @ (u / u.norm())).sum().backward()
+    return x.grad.norm(dim=2).mean(dim=0).numpy()  # shape (T,)
+# ANCHOR_END: gradient_norms
+
+
+def set_forget_bias(lstm, value):
+    """Set the total forget-gate bias b_f of every layer of an ``nn.LSTM`` to ``value``.
+
+    PyTorch stores the gates in the order (input, forget, candidate, output) and adds two
+    bias vectors; the forget gate's part of the first becomes ``value``, of the second 0.
+    """
+    hidden = lstm.hidden_size
+    with torch.no_grad():
+        for name, bias in lstm.named_parameters():
+            if name.startswith("bias_"):
+                bias[hidden:2 * hidden] = value if name.startswith("bias_ih") else 0.0
+    return lstm
+
+
+# ANCHOR: gradient_curves
+def vanishing_gradient_curves(seq_len=100, input_size=8, hidden_size=32, batch_size=32,
+                              forget_biases=(1.0, 3.0), seed=0):
+    """Gradient norms per time step for a plain RNN and LSTMs, all freshly initialised.
+
+    Returns a dict name -> array of shape (seq_len,): "RNN" (tanh), "LSTM" (PyTorch's
+    default initialisation, forget-gate bias about 0) and one LSTM per forget-gate bias
+    b_f in ``forget_biases``. Every model sees the same random input sequences.
+    """
+    torch.manual_seed(seed)
+    x = torch.randn(batch_size, seq_len, input_size, dtype=torch.float64)
+    models = {"RNN (tanh)": nn.RNN(input_size, hidden_size, batch_first=True),
+              r"LSTM (Standard, $b_f \approx 0$)": nn.LSTM(input_size, hidden_size,
+                                                          batch_first=True)}
+    for b_f in forget_biases:
+        lstm = nn.LSTM(input_size, hidden_size, batch_first=True)
+        models[f"LSTM, $b_f = {b_f:g}$"] = set_forget_bias(lstm, b_f)
+    return {name: input_gradient_norms(model.double(), x, seed) for name, model in models.items()}
+# ANCHOR_END: gradient_curves
+
+
+# One switch for the size of the experiments: the CPU run must stay within a few
+# minutes; on a GPU the same code trains on more data for more epochs.
+EXPERIMENT_SIZES = {
+    "cpu": {"mnist_train": 10_000, "mnist_val": 2_000, "mnist_epochs": 5,
+            "task_train": 2_000, "task_val": 500, "task_epochs": 8,
+            "seq_lens": (10, 25, 50, 100, 200)},
+    "gpu": {"mnist_train": 50_000, "mnist_val": 10_000, "mnist_epochs": 15,
+            "task_train": 8_000, "task_val": 2_000, "task_epochs": 10,
+            "seq_lens": (10, 25, 50, 100, 200, 400)},
+}
+
+
+def experiment_size(device):
+    """The entry of EXPERIMENT_SIZES for a device: "gpu" for cuda, else "cpu"."""
+    return EXPERIMENT_SIZES["gpu" if torch.device(device).type == "cuda" else "cpu"]
+
+
+def cpu_settings_for_small_rnns():
+    """One thread and subnormal numbers flushed to zero, for small RNNs on the CPU.
+
+    A recurrent net computes step after step with small matrices, so extra threads gain
+    little and, on a busy machine, mostly wait for each other. Vanishing gradients
+    reach subnormal floats (below 1e-38), which many CPUs process very slowly;
+    flushing them to 0 changes no result that matters here.
+    """
+    torch.set_num_threads(1)
+    torch.set_flush_denormal(True)
+
+
+# ANCHOR: length_sweep
+def length_sweep(models, seq_lens, n_train, n_val, epochs, device, lr=2e-3, batch_size=64,
+                 seed=0):
+    """Train every model on ``early_signal_task`` for each length T.
+
+    ``models`` maps a name to a function ``make(input_size, num_classes)`` that returns a
+    fresh model. Training and validation sequences are drawn from the same seeded
+    generator. Returns a DataFrame with one row per (T, model) and the validation
+    accuracy of the last epoch, and a dict (T, name) -> trained model.
+    """
+    rows, trained = [], {}
+    for seq_len in seq_lens:
+        x, y = early_signal_task(n_train + n_val, seq_len, seed=seed + seq_len)
+        train = make_loader(x[:n_train], y[:n_train], batch_size, shuffle=True, seed=seed)
+        val = make_loader(x[n_train:], y[n_train:], 4 * batch_size)
+        num_classes = int(y.max()) + 1
+        for name, make in models.items():
+            set_seed(seed)
+            model = make(x.shape[-1], num_classes)
+            history = fit(model, train, val, epochs=epochs, lr=lr, device=device,
+                          progress=False)
+            rows.append({"seq_len": seq_len, "model": name, "num_classes": num_classes,
+                         "val_acc": history.val_acc[-1],
+                         "seconds": sum(history.epoch_seconds)})
+            trained[seq_len, name] = model
+    return pd.DataFrame(rows), trained
+# ANCHOR_END: length_sweep
+
+
+@torch.no_grad()
+def attention_of(model, x, device):
+    """Predicted classes (n,) and attention weights (n, T) of an ``AdvancedLSTM``, as NumPy."""
+    model.to(device).eval()
+    logits, weights = model(torch.as_tensor(x, dtype=torch.float32).to(device),
+                            return_attention=True)
+    return logits.argmax(dim=1).cpu().numpy(), weights.cpu().numpy()
