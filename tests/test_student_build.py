@@ -146,3 +146,19 @@ def test_student_html_has_no_solutions_but_instructor_html_does(tmp_path):
         assert 'class="solution' not in student and "Lösung zu" not in student
         # The exercises themselves are in both editions, with the same numbers.
         assert teacher.count('class="exercise') == student.count('class="exercise') >= 3
+
+
+def test_prepared_student_sources_hide_solutions_and_keep_the_config(tmp_path):
+    import yaml
+
+    from tools.student_build import prepare_sources
+
+    removed = prepare_sources(ROOT, tmp_path / "source")
+    config = yaml.safe_load((tmp_path / "source" / "_config.yml").read_text(encoding="utf-8"))
+    original = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    assert config["sphinx"]["config"]["hide_solutions"] is True
+    assert config["title"].endswith("(Studierendenausgabe)")
+    assert config["sphinx"]["extra_extensions"] == original["sphinx"]["extra_extensions"]
+    assert removed == sum(p.read_text(encoding="utf-8").count("{exercise}") for p in SHEETS)
+    assert not (tmp_path / "source" / ".venv").exists()
+    assert not (tmp_path / "source" / "_build").exists()
