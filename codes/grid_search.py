@@ -391,13 +391,13 @@ def results_table(results, metric="val_acc", maximize=True):
 
 # ANCHOR: plot_scores
 def plot_scores(results, names, metric="val_acc", axes=None, label=None, marker="o",
-                log_x=("lr",)):
+                log_x=("lr",), show_means=True):
     """One panel per parameter: the score of every successful run against its value.
 
     Numbers get a numeric axis (logarithmic for the names in ``log_x``), everything
     else (bool, tuples) one position per choice. A short bar marks the mean
-    over all runs with the same value, where there are several. Given ``axes`` (one per
-    name), the points are added to them, e.g. to compare two searches.
+    over all runs with the same value, where there are several (``show_means``). Given
+    ``axes`` (one per name), the points are added to them, e.g. to compare two searches.
     """
     import matplotlib.pyplot as plt
 
@@ -407,7 +407,7 @@ def plot_scores(results, names, metric="val_acc", axes=None, label=None, marker=
         columns = min(len(names), 3)
         rows = math.ceil(len(names) / columns)
         fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.8 * rows),
-                                 sharey=True, squeeze=False)
+                                 sharey=True, squeeze=False, layout="constrained")
         for extra in axes.flat[len(names):]:
             extra.set_visible(False)
     axes = np.asarray(axes).flat
@@ -419,10 +419,11 @@ def plot_scores(results, names, metric="val_acc", axes=None, label=None, marker=
             ax.set_xscale("log")
         x = _axis_positions(ax, values, results[name], label_choices=not overlay)
         points = ax.scatter(x, scores, marker=marker, alpha=0.7, label=label, zorder=3)
-        means = pd.DataFrame({"x": x, "score": scores.to_numpy()}).groupby("x")["score"]
-        several = means.count() > 1
-        ax.scatter(means.mean().index[several], means.mean()[several], marker="_", s=400,
-                   color=points.get_facecolor()[0], zorder=4)
+        if show_means:
+            means = pd.DataFrame({"x": x, "score": scores.to_numpy()}).groupby("x")["score"]
+            several = means.count() > 1
+            ax.scatter(means.mean().index[several], means.mean()[several], marker="_", s=400,
+                       color=points.get_facecolor()[0], zorder=4)
         ax.margins(x=0.15)
         ax.set_xlabel(name)
         if ax.get_subplotspec().is_first_col():
