@@ -230,6 +230,8 @@ def run_search(make_model, combinations, data, *, train_fn=None, seed=0, results
     With ``results_file`` the runs that already succeeded there are taken over instead
     of trained again, and every new run is saved as soon as it finishes.
     """
+    if not combinations:
+        raise ValueError("Es gibt keine Kombination zu trainieren (leere Liste).")
     train_fn = train_fn or train_and_validate
     names = list(combinations[0])
     check_factory(make_model, names)

@@ -23,6 +23,7 @@ from codes.grid_search import (
     random_search,
     results_table,
     run_key,
+    run_search,
     sample,
 )
 from codes.torch_mlp import BasicMLP
@@ -195,6 +196,11 @@ def test_unknown_parameter_for_the_factory_gives_clear_error():
     with pytest.raises(ValueError, match=r"kennt die Parameter \['hidden'\] nicht"):
         search({"width": [2], "hidden": [3], "lr": [1e-3]}, train_fn=train)
     assert train.calls == []  # checked before anything is trained
+
+
+def test_empty_list_of_combinations_gives_clear_error():
+    with pytest.raises(ValueError, match="keine Kombination"):
+        run_search(make_model, [], None, train_fn=FakeTrain())
 
 
 def test_bad_distributions_and_budgets_give_clear_errors():
