@@ -44,14 +44,15 @@ METRIC_LABELS = {"val_acc": "Validierungsgenauigkeit (%)", "val_loss": "Validier
 # ANCHOR: distributions
 @dataclass(frozen=True)
 class Uniform:
-    """A value drawn uniformly from [low, high] (random search only), e.g. a dropout rate."""
+    """A value drawn uniformly from [low, high] (random search only), e.g. dropout."""
 
     low: float
     high: float
 
     def __post_init__(self):
         if not self.low < self.high:
-            raise ValueError(f"Uniform braucht low < high, nicht {self.low} und {self.high}.")
+            raise ValueError(
+                f"Uniform braucht low < high, nicht {self.low} und {self.high}.")
 
     def __call__(self, rng):
         return _round(rng.uniform(self.low, self.high))
@@ -59,7 +60,7 @@ class Uniform:
 
 @dataclass(frozen=True)
 class LogUniform(Uniform):
-    """log(value) uniform in [log low, log high]: every factor of ten is equally likely (lr)."""
+    """log(value) uniform in [log low, log high]: each power of ten equally likely."""
 
     def __post_init__(self):
         super().__post_init__()
@@ -81,7 +82,8 @@ def grid(space):
     """All combinations of the choices in order: the Cartesian product of the lists."""
     _check_space(space, allow_distributions=False)
     names = list(space)
-    return [dict(zip(names, values, strict=True)) for values in itertools.product(*space.values())]
+    return [dict(zip(names, values, strict=True))
+            for values in itertools.product(*space.values())]
 
 
 def grid_size(space):
@@ -188,10 +190,10 @@ def check_factory(make_model, names):
 def train_and_validate(model, data, *, seed, device=None, lr=TRAINING_DEFAULTS["lr"],
                        batch_size=TRAINING_DEFAULTS["batch_size"],
                        epochs=TRAINING_DEFAULTS["epochs"]):
-    """The default training step: ``fit`` on the training data, scores of the best epoch.
+    """The default training step: ``fit`` on the training data, best-epoch scores.
 
-    ``data = (x_train, y_train, x_val, y_val)``. Returns the validation accuracy and loss
-    of the epoch with the lowest validation loss, and that epoch (counted from 1).
+    ``data = (x_train, y_train, x_val, y_val)``. Returns the validation accuracy and
+    loss of the epoch with the lowest validation loss, and that epoch (from 1).
     """
     x_train, y_train, x_val, y_val = data
     train_loader = make_loader(x_train, y_train, batch_size, shuffle=True, seed=seed)
@@ -199,32 +201,32 @@ def train_and_validate(model, data, *, seed, device=None, lr=TRAINING_DEFAULTS["
     history = fit(model, train_loader, val_loader, epochs=epochs, lr=lr, device=device,
                   progress=False)
     best = history.best_epoch
-    return {"val_acc": history.val_acc[best - 1], "val_loss": history.val_loss[best - 1],
-            "best_epoch": best}
+    return {"val_acc": history.val_acc[best - 1],
+            "val_loss": history.val_loss[best - 1], "best_epoch": best}
 # ANCHOR_END: train_fn
 
 
 # ANCHOR: run_one
 def run_one(make_model, params, data, train_fn, seed, device=None):
-    """Seed, build, train and time one combination; an exception becomes a failed record."""
+    """Seed, build, train and time one combination; an exception marks it failed."""
     model_params, train_params = split_params(params)
     record, start = {**params, "seed": seed}, time.perf_counter()
     try:
-        set_seed(seed)  # same seed for every run: runs differ only by their hyperparameters
+        set_seed(seed)  # same seed for all runs: they differ only by hyperparameters
         model = make_model(**model_params)
         n_params = count_parameters(model)
         metrics = train_fn(model, data, seed=seed, device=device, **train_params)
     except Exception as error:  # one bad combination must not end the whole search
         return {**record, "n_params": math.nan, "seconds": time.perf_counter() - start,
                 "status": "failed", "error": f"{type(error).__name__}: {error}"}
-    return {**record, **metrics, "n_params": n_params, "seconds": time.perf_counter() - start,
-            "status": "ok", "error": ""}
+    return {**record, **metrics, "n_params": n_params,
+            "seconds": time.perf_counter() - start, "status": "ok", "error": ""}
 # ANCHOR_END: run_one
 
 
 # ANCHOR: run_search
-def run_search(make_model, combinations, data, *, train_fn=None, seed=0, results_file=None,
-               device=None, progress=True):
+def run_search(make_model, combinations, data, *, train_fn=None, seed=0,
+               results_file=None, device=None, progress=True):
     """Run every combination once and return one row per combination.
 
     With ``results_file`` the runs that already succeeded there are taken over instead
@@ -250,20 +252,22 @@ def run_search(make_model, combinations, data, *, train_fn=None, seed=0, results
             line = progress_line(number, len(combinations), params, records[key], shown)
             print(line, flush=True)
     if progress and reused:
-        print(f"{reused} von {len(combinations)} Läufen aus {Path(results_file).name} übernommen.")
+        name = Path(results_file).name
+        print(f"{reused} von {len(combinations)} Läufen aus {name} übernommen.")
     return results_frame([records[run_key(params)] for params in combinations], names)
 # ANCHOR_END: run_search
 
 
 # ANCHOR: search
 def grid_search(make_model, space, data, **options):
-    """Train every combination of the grid (``grid(space)``); options as in ``run_search``."""
+    """Train every combination of ``grid(space)``; options as in ``run_search``."""
     return run_search(make_model, grid(space), data, **options)
 
 
 def random_search(make_model, space, data, *, n_runs, seed=0, **options):
     """Train ``n_runs`` combinations drawn by ``sample(space, n_runs, seed)``."""
-    return run_search(make_model, sample(space, n_runs, seed), data, seed=seed, **options)
+    combinations = sample(space, n_runs, seed)
+    return run_search(make_model, combinations, data, seed=seed, **options)
 # ANCHOR_END: search
 
 
@@ -354,7 +358,7 @@ def _plain_value(value):
 
 # ANCHOR: fit_final
 def fit_final(make_model, params, x, y, *, epochs, seed=0, device=None):
-    """A fresh model with ``params``, trained on (x, y) for a fixed number of ``epochs``.
+    """A fresh model with ``params``, trained on (x, y) for a fixed number of epochs.
 
     For the final model after the search: no validation data is left to choose an epoch,
     so the number of epochs comes from the search (the best epoch of the best run).
@@ -364,7 +368,8 @@ def fit_final(make_model, params, x, y, *, epochs, seed=0, device=None):
     set_seed(seed)
     model = make_model(**model_params)
     loader = make_loader(x, y, train_params["batch_size"], shuffle=True, seed=seed)
-    fit(model, loader, epochs=int(epochs), lr=train_params["lr"], device=device, progress=False)
+    fit(model, loader, epochs=int(epochs), lr=train_params["lr"], device=device,
+        progress=False)
     return model
 # ANCHOR_END: fit_final
 
