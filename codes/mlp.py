@@ -143,7 +143,7 @@ class MLP:
             self.update_mini_batch(x_batch, y_batch, eta, weight_decay)
     # ANCHOR_END: train_step
 
-    # ANCHOR: train
+    # ANCHOR: train_epochs
     def train(self, x, y, *, epochs, batch_size, eta, weight_decay=0.0,
               validation_data=None, seed=0):
         """Train for ``epochs`` epochs; return the history of loss (and accuracy) per epoch.
@@ -167,7 +167,7 @@ class MLP:
                 for name, value in self.evaluate(xs, ys).items():
                     history.setdefault(prefix + name, []).append(value)
         return history
-    # ANCHOR_END: train
+    # ANCHOR_END: train_epochs
 
     # ANCHOR: evaluate
     def evaluate(self, x, y):
