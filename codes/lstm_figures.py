@@ -166,36 +166,46 @@ def plot_length_sweep(results):
     ax.set_ylim(0, 105)
     ax.set_xlabel("Sequenzlänge $T$")
     ax.set_ylabel("Validierungsgenauigkeit (%)")
-    ax.legend(loc="center left", fontsize=9)
+    ax.legend(loc="center right", fontsize=9)
     return fig
 
 
-def plot_attention_heatmap(weights, signal_steps, labels=None):
+def plot_attention_heatmap(weights, signal_steps, labels=None, zoom=12):
     """Attention weights alpha_t (rows: sequences, columns: time steps) as a heat map.
 
-    A dashed line marks the end of the informative first ``signal_steps`` steps.
+    Left the whole sequence, right its first ``zoom`` steps enlarged. A dashed line marks
+    the end of the informative first ``signal_steps`` steps.
     """
     weights = np.asarray(weights)
-    fig, ax = plt.subplots(figsize=(7.6, 0.35 * len(weights) + 1.4))
-    image = ax.imshow(weights, aspect="auto", cmap="viridis", interpolation="nearest",
-                      extent=(0.5, weights.shape[1] + 0.5, len(weights) - 0.5, -0.5))
-    ax.axvline(signal_steps + 0.5, color="white", ls="--", lw=1.2)
-    ax.grid(False)
-    ax.set_xlabel("Zeitschritt $t$")
-    ax.set_yticks(range(len(weights)))
-    ax.set_yticklabels([f"Klasse {y}" for y in labels] if labels is not None
-                       else range(1, len(weights) + 1), fontsize=9)
-    fig.colorbar(image, ax=ax, label=r"$\alpha_t$", pad=0.02)
+    fig, axes = plt.subplots(1, 2, figsize=(8.4, 0.3 * len(weights) + 1.4), sharey=True,
+                             gridspec_kw={"width_ratios": [3, 2]})
+    top = float(weights.max())
+    for ax, steps in zip(axes, (weights.shape[1], min(zoom, weights.shape[1])), strict=True):
+        image = ax.imshow(weights[:, :steps], aspect="auto", cmap="viridis", vmin=0, vmax=top,
+                          interpolation="nearest",
+                          extent=(0.5, steps + 0.5, len(weights) - 0.5, -0.5))
+        ax.axvline(signal_steps + 0.5, color="white", ls="--", lw=1.2)
+        ax.grid(False)
+        ax.set_xlabel("Zeitschritt $t$")
+    axes[1].set_title(f"die ersten {min(zoom, weights.shape[1])} Schritte", fontsize=10)
+    axes[0].set_title("ganze Sequenz", fontsize=10)
+    axes[0].set_yticks(range(len(weights)))
+    axes[0].set_yticklabels([f"Klasse {y}" for y in labels] if labels is not None
+                            else range(1, len(weights) + 1), fontsize=9)
+    fig.colorbar(image, ax=axes, label=r"$\alpha_t$", pad=0.02)
     return fig
 
 
 def plot_mnist_attention(images, weights, labels, predictions):
     """MNIST digits, each with its attention weight per pixel row as a bar to the right."""
-    count = len(images)
-    fig, axes = plt.subplots(1, count, figsize=(1.6 * count, 2.3))
+    columns = min(4, len(images))
+    rows = -(-len(images) // columns)  # ceiling division
+    fig, axes = plt.subplots(rows, columns, figsize=(2.0 * columns, 1.9 * rows), squeeze=False)
+    for ax in axes.flat[len(images):]:
+        ax.axis("off")
     top = float(np.max(weights))
-    for ax, image, alpha, label, guess in zip(np.atleast_1d(axes), images, weights, labels,
-                                              predictions, strict=True):
+    for ax, image, alpha, label, guess in zip(axes.flat, images, weights, labels,
+                                              predictions, strict=False):
         # append the weights as an extra column band, scaled to the image's [0, 1] range
         band = np.repeat((np.asarray(alpha) / top)[:, None], 6, axis=1)
         ax.imshow(image.reshape(28, 28), cmap="gray_r", extent=(0, 28, 28, 0), vmin=0, vmax=1)
@@ -204,4 +214,20 @@ def plot_mnist_attention(images, weights, labels, predictions):
         ax.set_ylim(28, 0)
         ax.axis("off")
         ax.set_title(f"{label} → {guess}", fontsize=10)
+    return fig
+
+
+def plot_sequence_example(x, signal_steps):
+    """One sequence of the early-signal task as an image: channels (rows) over time."""
+    x = np.asarray(x)
+    fig, ax = plt.subplots(figsize=(7.6, 2.0))
+    limit = float(np.abs(x).max())
+    image = ax.imshow(x.T, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit,
+                      interpolation="nearest", extent=(0.5, len(x) + 0.5, x.shape[1] - 0.5, -0.5))
+    ax.axvline(signal_steps + 0.5, color="black", ls="--", lw=1.2)
+    ax.grid(False)
+    ax.set_yticks(range(x.shape[1]), ["Marke"] + [f"Klasse {k}" for k in range(x.shape[1] - 1)],
+                  fontsize=9)
+    ax.set_xlabel("Zeitschritt $t$")
+    fig.colorbar(image, ax=ax, pad=0.02, label="Wert")
     return fig

@@ -30,7 +30,7 @@ def mnist_as_sequences(images):
 
 
 # ANCHOR: early_signal
-def early_signal_task(n, seq_len, num_classes=4, signal_steps=3, signal=2.0, noise=0.5, seed=0):
+def early_signal_task(n, seq_len, num_classes=4, signal_steps=3, signal=2.0, noise=1.0, seed=0):
     """Sequences whose class is visible only in their first ``signal_steps`` time steps.
 
     x has shape (n, seq_len, 1 + num_classes); every entry is Gaussian noise with standard
