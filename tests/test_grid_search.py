@@ -135,7 +135,16 @@ def test_corrupt_or_foreign_results_file_gives_clear_error(tmp_path):
         search(results_file=path)
 
 
-def test_same_seed_gives_identical_results_with_real_training():
+@pytest.fixture
+def one_thread():
+    """Tiny models train faster on one CPU thread (no thread synchronisation)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_same_seed_gives_identical_results_with_real_training(one_thread):
     generator = torch.Generator().manual_seed(0)
     x = torch.randn(96, 6, generator=generator)
     y = (x[:, 0] > 0).long()
