@@ -57,7 +57,8 @@ class LSTMTrunk(nn.Module):
     bidirectional, else D = 1; ``output_size`` = D * hidden_size.
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, dropout=0.0, bidirectional=False):
+    def __init__(self, input_size, hidden_size, num_layers=1, dropout=0.0,
+                 bidirectional=False):
         super().__init__()
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size),
                             ("num_layers", num_layers)):
@@ -65,18 +66,20 @@ class LSTMTrunk(nn.Module):
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout muss in [0, 1) liegen, nicht {dropout!r}.")
         if not isinstance(bidirectional, bool):
-            raise ValueError(f"bidirectional muss True oder False sein, nicht {bidirectional!r}.")
-        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+            raise ValueError(
+                f"bidirectional muss True oder False sein, nicht {bidirectional!r}.")
+        self.input_size, self.hidden_size = input_size, hidden_size
+        self.num_layers = num_layers
         self.num_directions = 2 if bidirectional else 1
         self.output_size = self.num_directions * hidden_size
         self.lstm = nn.LSTM(
             input_size, hidden_size, num_layers,
-            batch_first=True,  # tensors are (batch, time, features), like every other batch
-            dropout=dropout if num_layers > 1 else 0.0,  # acts only *between* LSTM layers
+            batch_first=True,  # (batch, time, features), like every batch in the book
+            dropout=dropout if num_layers > 1 else 0.0,  # acts only *between* layers
             bidirectional=bidirectional)
 
     def encode(self, x):
-        """All outputs H = (h_1, ..., h_T) of the last LSTM layer, shape (n, T, output_size)."""
+        """All outputs H = (h_1, ..., h_T) of the last layer, shape (n, T, output_size)."""
         check_sequence_batch(x, self.input_size)
         # h_0 = c_0 = 0, created where x lives (CPU or GPU) and with its dtype.
         shape = (self.num_layers * self.num_directions, x.shape[0], self.hidden_size)
@@ -90,11 +93,12 @@ class LSTMTrunk(nn.Module):
 class BasicLSTM(LSTMTrunk):
     """LSTM trunk, the output at the last time step h_T, then Linear-ReLU-Dropout-Linear."""
 
-    def __init__(self, input_size, hidden_size, num_layers=1, num_classes=10, dropout=0.0,
-                 bidirectional=False):
+    def __init__(self, input_size, hidden_size, num_layers=1, num_classes=10,
+                 dropout=0.0, bidirectional=False):
         super().__init__(input_size, hidden_size, num_layers, dropout, bidirectional)
         _check_positive_int("num_classes", num_classes)
-        self.head = classifier_head([self.output_size, hidden_size, num_classes], dropout)
+        widths = [self.output_size, hidden_size, num_classes]
+        self.head = classifier_head(widths, dropout)
 
     def forward(self, x):
         """Logits of shape (n, num_classes) for x of shape (n, T, input_size)."""
@@ -118,8 +122,8 @@ class AdditiveAttention(nn.Module):
 
     def forward(self, outputs):
         """Context (n, size) and weights alpha (n, T) for outputs H of shape (n, T, size)."""
-        scores = self.score(outputs).squeeze(-1)              # e_t, shape (n, T)
-        weights = torch.softmax(scores, dim=1)                # alpha_t >= 0, sum over t is 1
+        scores = self.score(outputs).squeeze(-1)    # e_t, shape (n, T)
+        weights = torch.softmax(scores, dim=1)      # alpha_t >= 0, sum over t is 1
         context = torch.einsum("nt,nts->ns", weights, outputs)  # sum_t alpha_t h_t
         return context, weights
 # ANCHOR_END: attention
@@ -132,21 +136,21 @@ class AdvancedLSTM(LSTMTrunk):
     Head widths: D * hidden_size -> hidden_size -> hidden_size // 2 -> num_classes.
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, num_classes=10, dropout=0.0,
-                 bidirectional=False, attention_size=None):
+    def __init__(self, input_size, hidden_size, num_layers=1, num_classes=10,
+                 dropout=0.0, bidirectional=False, attention_size=None):
         super().__init__(input_size, hidden_size, num_layers, dropout, bidirectional)
         _check_positive_int("num_classes", num_classes)
         if hidden_size < 2:
-            raise ValueError(f"AdvancedLSTM braucht hidden_size >= 2 (Kopf bis hidden_size // 2), "
-                             f"nicht {hidden_size}.")
+            raise ValueError("AdvancedLSTM braucht hidden_size >= 2 (der Kopf verengt "
+                             f"sich bis hidden_size // 2), nicht {hidden_size}.")
         attention_size = hidden_size if attention_size is None else attention_size
         _check_positive_int("attention_size", attention_size)
         self.attention = AdditiveAttention(self.output_size, attention_size)
-        self.head = classifier_head(
-            [self.output_size, hidden_size, hidden_size // 2, num_classes], dropout)
+        widths = [self.output_size, hidden_size, hidden_size // 2, num_classes]
+        self.head = classifier_head(widths, dropout)
 
     def forward(self, x, return_attention=False):
-        """Logits (n, num_classes); with return_attention also the weights alpha (n, T)."""
+        """Logits (n, num_classes); with return_attention also the weights (n, T)."""
         context, weights = self.attention(self.encode(x))
         logits = self.head(context)
         return (logits, weights) if return_attention else logits

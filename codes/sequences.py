@@ -103,11 +103,10 @@ def vanishing_gradient_curves(seq_len=100, input_size=8, hidden_size=32, batch_s
     torch.manual_seed(seed)
     x = torch.randn(batch_size, seq_len, input_size, dtype=torch.float64)
     models = {"RNN (tanh)": nn.RNN(input_size, hidden_size, batch_first=True),
-              r"LSTM (Standard, $b_f \approx 0$)": nn.LSTM(input_size, hidden_size,
-                                                          batch_first=True)}
+              "LSTM (Standard, b_f ≈ 0)": nn.LSTM(input_size, hidden_size, batch_first=True)}
     for b_f in forget_biases:
         lstm = nn.LSTM(input_size, hidden_size, batch_first=True)
-        models[f"LSTM, $b_f = {b_f:g}$"] = set_forget_bias(lstm, b_f)
+        models[f"LSTM, b_f = {b_f:g}"] = set_forget_bias(lstm, b_f)
     return {name: input_gradient_norms(model.double(), x, seed) for name, model in models.items()}
 # ANCHOR_END: gradient_curves
 

@@ -71,7 +71,7 @@ def test_early_signal_task_rejects_bad_arguments(arguments):
 
 def test_plain_rnn_gradient_vanishes_faster_than_an_lstm_with_open_forget_gate():
     curves = vanishing_gradient_curves(seq_len=40, hidden_size=16, batch_size=4)
-    rnn, open_lstm = curves["RNN (tanh)"], curves["LSTM, $b_f = 3$"]
+    rnn, open_lstm = curves["RNN (tanh)"], curves["LSTM, b_f = 3"]
     assert all(len(c) == 40 and np.all(c > 0) for c in curves.values())
     assert rnn[0] / rnn[-1] < 1e-6             # early inputs barely reach h_T
     assert open_lstm[0] / open_lstm[-1] > 1e-2  # with f close to 1 they still do
