@@ -46,7 +46,8 @@ def _announce(device_type):
     if device_type == "cuda":
         detail = torch.cuda.get_device_name(0)
     else:
-        detail = f"{torch.get_num_threads()} Threads"
+        threads = torch.get_num_threads()
+        detail = f"{threads} Thread{'s' if threads > 1 else ''}"
     print(f"Verwendetes Gerät: {device_type} ({detail})")
 
 
@@ -294,3 +295,16 @@ def load_checkpoint(model, path, device=None):
         model.to(device)
     return model
 # ANCHOR_END: checkpoint
+
+
+def plot_curves(ax, histories, metric="train_loss", percent=False, **style):
+    """One line per run over the epochs 1, 2, ...: ``histories`` maps labels to ``History``.
+
+    Accuracies are stored as fractions; ``percent=True`` plots them in percent.
+    """
+    for label, history in histories.items():
+        values = np.asarray(getattr(history, metric), dtype=float) * (100 if percent else 1)
+        ax.plot(np.arange(1, len(values) + 1), values, label=label,
+                **{"marker": "o", "markersize": 3, **style})
+    ax.set_xlabel("Epoche")
+    return ax
