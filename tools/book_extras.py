@@ -4,11 +4,12 @@
   build and adds the role ``{codes-zip}`Text``` that links to it from any page;
 - gives every page a ``<meta name="description">`` (config value ``book_description``);
 - drops the inline scripts that Sphinx 7.4 puts twice into every page;
-- renders myst-nb's ``{nb-exec-table}`` in German, with page titles and a total, and
-  re-reads the pages that hold such a table at every build, so that the environment
-  they report (device, date) is the one of the current build.
+- renders myst-nb's ``{nb-exec-table}`` in German, in book order, with page titles and a
+  total, and re-reads the pages that hold such a table at every build, so that the
+  environment they report (device, date) is the one of the current build.
 """
 
+import posixpath
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -46,9 +47,33 @@ class GermanExecutionTable(SphinxPostTransform):
         data = NbMetadataCollector.get_doc_data(self.env)
         for placeholder in list(self.document.findall(ExecutionStatsNode)):
             table = make_stat_table(self.env.docname, data)
+            _sort_in_book_order(table, self.env)
             _translate(table)
             _append_total(table, data)
             placeholder.replace_self(table)
+
+
+def _sort_in_book_order(table, env):
+    """Rows in the order of the table of contents instead of by file name."""
+    order = {}
+
+    def walk(docname):
+        order.setdefault(docname, len(order))
+        for child in env.toctree_includes.get(docname, []):
+            walk(child)
+
+    walk(env.config.root_doc)
+    here = posixpath.dirname(env.docname)
+
+    def position(row):
+        xref = row.next_node(addnodes.pending_xref)
+        docname = posixpath.normpath(posixpath.join(here, xref["reftarget"]))
+        return order.get(docname, len(order))
+
+    body = table.next_node(nodes.tbody)
+    rows = sorted(body.children, key=position)
+    body.clear()
+    body.extend(rows)
 
 
 def _translate(table):
