@@ -302,9 +302,12 @@ def plot_curves(ax, histories, metric="train_loss", percent=False, **style):
 
     Accuracies are stored as fractions; ``percent=True`` plots them in percent.
     """
+    from matplotlib.ticker import MaxNLocator  # plotting only: keep training imports light
+
     for label, history in histories.items():
         values = np.asarray(getattr(history, metric), dtype=float) * (100 if percent else 1)
         ax.plot(np.arange(1, len(values) + 1), values, label=label,
                 **{"marker": "o", "markersize": 3, **style})
     ax.set_xlabel("Epoche")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return ax
