@@ -78,20 +78,24 @@ class BasicMLP(nn.Module):
 
 # ANCHOR: residual_block
 class ResidualBlock(nn.Module):
-    """h = Dropout(ReLU(F(x) + s(x))) with F(x) = BN(W_2^T ReLU(BN(W_1^T x + b_1)) + b_2).
+    """Output Dropout(ReLU(F(x))) with F(x) = H(x) + s(x) (Gl. eq:residual-block).
+
+    The branch has two layers, H(x) = BN(W_2^T ReLU(BN(W_1^T x + b_1)) + b_2).
 
     The shortcut s is the identity when the widths match and a linear map otherwise.
-    With ``residual=False`` the shortcut is dropped (h = Dropout(ReLU(F(x)))): the same
-    block as a plain two-layer stack, for comparison.
+    With ``residual=False`` the shortcut is dropped (F(x) = H(x)): the same block as a
+    plain stack of two layers, for comparison.
     """
 
     def __init__(self, in_features, out_features, dropout=0.0, *, residual=True,
                  use_batchnorm=True, activation="relu"):
         super().__init__()
-        norm = nn.BatchNorm1d if use_batchnorm else (lambda width: nn.Identity())
+        def norm():
+            return nn.BatchNorm1d(out_features) if use_batchnorm else nn.Identity()
+
         self.branch = nn.Sequential(
-            nn.Linear(in_features, out_features), norm(out_features), make_activation(activation),
-            nn.Linear(out_features, out_features), norm(out_features),
+            nn.Linear(in_features, out_features), norm(), make_activation(activation),
+            nn.Linear(out_features, out_features), norm(),
         )
         if not residual:
             self.shortcut = None
@@ -105,7 +109,7 @@ class ResidualBlock(nn.Module):
     def forward(self, x):
         out = self.branch(x)
         if self.shortcut is not None:
-            out = out + self.shortcut(x)  # the block only has to learn the residual F = H - x
+            out = out + self.shortcut(x)  # H only learns the deviation from the shortcut
         return self.dropout(self.activation(out))
 # ANCHOR_END: residual_block
 

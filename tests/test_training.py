@@ -15,6 +15,7 @@ from codes.training import (
     get_device,
     load_checkpoint,
     make_loader,
+    plot_curves,
     predict,
     save_checkpoint,
     set_seed,
@@ -22,6 +23,8 @@ from codes.training import (
 )
 
 CPU = torch.device("cpu")
+# The CPU always runs; a GPU runner adds "cuda" (a device that is absent is not a test case).
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
 
 def blobs(n=200, seed=0):
@@ -202,3 +205,35 @@ def test_missing_and_corrupt_checkpoints_give_clear_errors(tmp_path):
     save_checkpoint(small_net(outputs=3), wrong_shape)
     with pytest.raises(ValueError, match="passt nicht"):
         load_checkpoint(small_net(), wrong_shape)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_fit_predict_and_checkpoint_on_every_device(device, tmp_path):
+    set_seed(0)
+    x, y = blobs()
+    model = small_net()
+    loader = make_loader(x, y, 50, shuffle=True, seed=0)
+    history = fit(model, loader, loader, epochs=3, lr=1e-2, device=torch.device(device),
+                  patience=2, progress=False)
+    assert next(model.parameters()).device.type == device
+    assert history.val_acc[-1] > 0.8
+    outputs = predict(model, make_loader(x, y, 64), torch.device(device))
+    assert outputs.device.type == "cpu" and outputs.shape == (len(x), 2)
+    path = save_checkpoint(model, tmp_path / "model.pt")
+    copy = load_checkpoint(small_net(), path, device=torch.device(device))
+    assert next(copy.parameters()).device.type == device
+    torch.testing.assert_close(predict(copy, make_loader(x, y, 64), torch.device(device)), outputs)
+
+
+def test_plot_curves_draws_one_line_per_run():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = {"a": History(train_loss=[3.0, 2.0, 1.0]), "b": History(train_loss=[2.0, 1.0])}
+    fig, ax = plt.subplots()
+    plot_curves(ax, runs, "train_loss")
+    assert [line.get_label() for line in ax.lines] == ["a", "b"]
+    assert list(ax.lines[0].get_xdata()) == [1, 2, 3]
+    plt.close(fig)
