@@ -14,6 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ZIP_NAME = "nn-kursbuch-code.zip"
+FOLDER = "nn-kursbuch-code"  # everything unpacks into this one folder
 # Besides the package: what `pip install -r requirements.txt` needs to install it.
 EXTRA_FILES = ("pyproject.toml", "requirements.txt")
 SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints"}
@@ -27,7 +28,7 @@ Code zum Kursbuch „Neuronale Netze – ein ausführbares Kursbuch“
 
 Dieses Archiv enthält das Python-Paket `codes/`, das alle Kapitel importieren.
 
-Installation (Python 3.11 oder neuer), im entpackten Ordner:
+Installation (Python 3.11 oder neuer), im entpackten Ordner nn-kursbuch-code/:
 
     python3 -m venv .venv
     source .venv/bin/activate        # unter Windows: .venv\\Scripts\\activate
@@ -63,8 +64,8 @@ def write_zip(target, root=ROOT):
     partial = target.with_name(target.name + ".part")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for relative in package_files(root):
-            _add(archive, relative.as_posix(), (Path(root) / relative).read_bytes())
-        _add(archive, "LIESMICH.txt", README.encode("utf-8"))
+            _add(archive, f"{FOLDER}/{relative.as_posix()}", (Path(root) / relative).read_bytes())
+        _add(archive, f"{FOLDER}/LIESMICH.txt", README.encode("utf-8"))
     partial.replace(target)  # readers never see a half-written zip
     return target
 

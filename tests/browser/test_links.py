@@ -126,8 +126,9 @@ def test_codes_zip_is_built_and_linked(html_dir):
     archive = html_dir / "nn-kursbuch-code.zip"
     assert archive.is_file(), "nn-kursbuch-code.zip fehlt im Build"
     with zipfile.ZipFile(archive) as zipped:
-        names = set(zipped.namelist())
+        names = {name.removeprefix("nn-kursbuch-code/") for name in zipped.namelist()}
         assert zipped.testzip() is None
+        assert all(name.startswith("nn-kursbuch-code/") for name in zipped.namelist())
     assert {"codes/__init__.py", "requirements.txt", "pyproject.toml", "LIESMICH.txt"} <= names
     # Every module that existed when the build wrote the zip is in it.
     written = archive.stat().st_mtime

@@ -25,8 +25,9 @@ def test_zip_holds_package_and_install_files_only(tmp_path):
     archive = write_zip(tmp_path / "out" / "code.zip", root=root)
     with zipfile.ZipFile(archive) as zipped:
         names = zipped.namelist()
-        assert zipped.read("codes/sub/mod.py") == b"X = 1\n"
-    assert names == ["codes/__init__.py", "codes/sub/mod.py", "requirements.txt", "LIESMICH.txt"]
+        assert zipped.read("nn-kursbuch-code/codes/sub/mod.py") == b"X = 1\n"
+    assert names == [f"nn-kursbuch-code/{name}" for name in
+                     ("codes/__init__.py", "codes/sub/mod.py", "requirements.txt", "LIESMICH.txt")]
     assert not list((tmp_path / "out").glob("*.part"))
 
 
