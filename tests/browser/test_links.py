@@ -122,7 +122,7 @@ def test_notebook_pages_offer_downloads_and_launch_buttons(html_dir):
 
 
 def test_codes_zip_is_built_and_linked(html_dir):
-    """The build holds the zip of codes/, and the appendix links to it."""
+    """The build holds the zip of codes/, and the landing page and the appendix link to it."""
     archive = html_dir / "nn-kursbuch-code.zip"
     assert archive.is_file(), "nn-kursbuch-code.zip fehlt im Build"
     with zipfile.ZipFile(archive) as zipped:
@@ -137,3 +137,5 @@ def test_codes_zip_is_built_and_linked(html_dir):
     assert expected <= names, f"fehlt im Zip: {sorted(expected - names)}"
     appendix = _parse(html_dir / "chapters" / "anhang" / "ausfuehrungsstatistik.html")
     assert "../../nn-kursbuch-code.zip" in appendix.links
+    assert "nn-kursbuch-code.zip" in _parse(html_dir / "intro.html").links, (
+        "Die Startseite (intro.md) verlinkt das Code-Archiv nicht: {codes-zip}`...` einfügen.")

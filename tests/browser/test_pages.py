@@ -125,7 +125,7 @@ def test_search_finds_backpropagation(open_page):
 
 
 def test_german_interface(open_page):
-    """Navigation, buttons and labels are German; the codes/ zip is offered on the landing page."""
+    """Navigation, buttons, labels and the page description are German."""
     page, _ = open_page(MLP_CHAPTER)
     assert page.get_attribute(".bd-search input", "placeholder") == "Im Buch suchen …"
     assert page.locator('meta[name="description"]').count() == 1
