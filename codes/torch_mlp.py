@@ -37,10 +37,11 @@ def check_sizes(input_size, hidden_sizes, num_classes, dropout):
 
 
 # ANCHOR: hidden_layer
-def hidden_layer(in_features, out_features, dropout=0.0, use_batchnorm=True, activation="relu"):
+def hidden_layer(in_features, out_features, dropout=0.0, use_batchnorm=True,
+                 activation="relu"):
     """Linear -> BatchNorm1d -> activation -> Dropout, as a list of modules.
 
-    Computes h = Dropout(sigma(BN(W^T x + b))); BatchNorm and Dropout can be left out.
+    Computes h = Dropout(sigma(BN(W^T x + b))); BN and Dropout are optional.
     """
     layers = [nn.Linear(in_features, out_features)]
     if use_batchnorm:
@@ -54,7 +55,7 @@ def hidden_layer(in_features, out_features, dropout=0.0, use_batchnorm=True, act
 
 # ANCHOR: basic_mlp
 class BasicMLP(nn.Module):
-    """A feed-forward net: one ``hidden_layer`` per entry of ``hidden_sizes``, then a linear output.
+    """One ``hidden_layer`` per entry of ``hidden_sizes``, then a linear output.
 
     For ``hidden_sizes = [d_1, ..., d_{L-1}]`` the layer widths are
     input_size -> d_1 -> ... -> d_{L-1} -> num_classes.
@@ -63,12 +64,14 @@ class BasicMLP(nn.Module):
     def __init__(self, input_size, hidden_sizes, num_classes, dropout=0.0, *,
                  use_batchnorm=True, activation="relu"):
         super().__init__()
-        hidden_sizes = check_sizes(input_size, hidden_sizes, num_classes, dropout)
+        hidden_sizes = check_sizes(input_size, hidden_sizes, num_classes,
+                                   dropout)
         widths = [input_size, *hidden_sizes]
         layers = []
         for d_in, d_out in zip(widths[:-1], widths[1:], strict=True):
-            layers += hidden_layer(d_in, d_out, dropout, use_batchnorm, activation)
-        layers.append(nn.Linear(widths[-1], num_classes))  # logits, no activation
+            layers += hidden_layer(d_in, d_out, dropout, use_batchnorm,
+                                   activation)
+        layers.append(nn.Linear(widths[-1], num_classes))  # logits
         self.network = nn.Sequential(*layers)
 
     def forward(self, x):
@@ -78,23 +81,25 @@ class BasicMLP(nn.Module):
 
 # ANCHOR: residual_block
 class ResidualBlock(nn.Module):
-    """Output Dropout(ReLU(F(x))) with F(x) = H(x) + s(x) (Gl. eq:residual-block).
+    """Dropout(ReLU(F(x))) with F(x) = H(x) + s(x) (Gl. eq:residual-block).
 
-    The branch has two layers, H(x) = BN(W_2^T ReLU(BN(W_1^T x + b_1)) + b_2).
-
-    The shortcut s is the identity when the widths match and a linear map otherwise.
-    With ``residual=False`` the shortcut is dropped (F(x) = H(x)): the same block as a
-    plain stack of two layers, for comparison.
+    Branch with two layers: H(x) = BN(W_2^T ReLU(BN(W_1^T x + b_1)) + b_2).
+    The shortcut s is the identity when the widths match, else a linear map.
+    ``residual=False`` drops it (F(x) = H(x)): the same block as a plain
+    stack of two layers, for comparison.
     """
 
     def __init__(self, in_features, out_features, dropout=0.0, *, residual=True,
                  use_batchnorm=True, activation="relu"):
         super().__init__()
         def norm():
-            return nn.BatchNorm1d(out_features) if use_batchnorm else nn.Identity()
+            if use_batchnorm:
+                return nn.BatchNorm1d(out_features)
+            return nn.Identity()
 
         self.branch = nn.Sequential(
-            nn.Linear(in_features, out_features), norm(), make_activation(activation),
+            nn.Linear(in_features, out_features), norm(),
+            make_activation(activation),
             nn.Linear(out_features, out_features), norm(),
         )
         if not residual:
@@ -102,40 +107,42 @@ class ResidualBlock(nn.Module):
         elif in_features == out_features:
             self.shortcut = nn.Identity()
         else:
-            self.shortcut = nn.Linear(in_features, out_features)  # projection to the new width
+            # a projection to the new width
+            self.shortcut = nn.Linear(in_features, out_features)
         self.activation = make_activation(activation)
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x):
         out = self.branch(x)
         if self.shortcut is not None:
-            out = out + self.shortcut(x)  # H only learns the deviation from the shortcut
+            out = out + self.shortcut(x)  # H learns only the deviation
         return self.dropout(self.activation(out))
 # ANCHOR_END: residual_block
 
 
 # ANCHOR: advanced_mlp
 class AdvancedMLP(nn.Module):
-    """Feature extractor, residual blocks between consecutive widths, linear classifier.
+    """Feature extractor, residual blocks, linear classifier.
 
-    ``hidden_sizes = [d_1, ..., d_k]`` gives one hidden layer input_size -> d_1 and
-    k - 1 residual blocks d_i -> d_{i+1}, each with two linear layers.
+    ``hidden_sizes = [d_1, ..., d_k]`` gives one hidden layer input_size -> d_1
+    and k - 1 residual blocks d_i -> d_{i+1}, each with two linear layers.
     """
 
-    def __init__(self, input_size, hidden_sizes, num_classes, dropout=0.0, *, residual=True,
-                 use_batchnorm=True, activation="relu"):
+    def __init__(self, input_size, hidden_sizes, num_classes, dropout=0.0, *,
+                 residual=True, use_batchnorm=True, activation="relu"):
         super().__init__()
-        hidden_sizes = check_sizes(input_size, hidden_sizes, num_classes, dropout)
-        self.features = nn.Sequential(
-            *hidden_layer(input_size, hidden_sizes[0], dropout, use_batchnorm, activation))
+        widths = check_sizes(input_size, hidden_sizes, num_classes, dropout)
+        self.features = nn.Sequential(*hidden_layer(
+            input_size, widths[0], dropout, use_batchnorm, activation))
         self.blocks = nn.Sequential(*(
             ResidualBlock(d_in, d_out, dropout, residual=residual,
                           use_batchnorm=use_batchnorm, activation=activation)
-            for d_in, d_out in zip(hidden_sizes[:-1], hidden_sizes[1:], strict=True)))
-        self.classifier = nn.Linear(hidden_sizes[-1], num_classes)
+            for d_in, d_out in zip(widths[:-1], widths[1:], strict=True)))
+        self.classifier = nn.Linear(widths[-1], num_classes)
 
     def forward(self, x):
-        return self.classifier(self.blocks(self.features(x.flatten(start_dim=1))))
+        h = self.features(x.flatten(start_dim=1))
+        return self.classifier(self.blocks(h))
 # ANCHOR_END: advanced_mlp
 
 
@@ -154,13 +161,15 @@ def block_gradient_norms(model, x, y, loss_fn=None):
 
 # ANCHOR: from_numpy
 def from_numpy_mlp(mlp):
-    """The NumPy ``codes.mlp.MLP`` as ``nn.Sequential`` with the same weights (float64).
+    """The NumPy ``codes.mlp.MLP`` as ``nn.Sequential``, same weights (float64).
 
-    nn.Linear stores W_l^T (shape d_l x d_{l-1}) and computes a_l = W_l^T h_{l-1} + b_l.
-    A final softmax is left out: PyTorch's cross-entropy takes the logits a_L.
+    nn.Linear stores W_l^T (shape d_l x d_{l-1}) and computes
+    a_l = W_l^T h_{l-1} + b_l. A final softmax is left out: PyTorch's
+    cross-entropy takes the logits a_L.
     """
     layers = []
-    for W, b, sigma in zip(mlp.weights, mlp.biases, mlp.activations, strict=True):
+    for W, b, sigma in zip(mlp.weights, mlp.biases, mlp.activations,
+                           strict=True):
         linear = nn.Linear(*W.shape, dtype=torch.float64)
         with torch.no_grad():
             linear.weight.copy_(torch.from_numpy(W.T))

@@ -32,7 +32,7 @@ TASKS = ("classification", "regression")
 
 # ANCHOR: device
 def get_device(verbose=True):
-    """The GPU (``cuda``) when one is available, else the CPU; says once which one is used."""
+    """The GPU (``cuda``) if there is one, else the CPU; says once which."""
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if verbose:
         _announce(device.type)
@@ -63,20 +63,21 @@ def set_seed(seed):
 def make_loader(x, y, batch_size, shuffle=False, seed=None):
     """A ``DataLoader`` over the pairs (x_i, y_i) of NumPy arrays or tensors.
 
-    Inputs become float32; targets stay integer (class labels) or become float32
-    (regression). With ``shuffle`` the order is drawn anew every epoch, from a
-    generator seeded with ``seed`` (or from PyTorch's global generator if ``seed`` is None).
+    Inputs become float32; targets stay integer (class labels) or become
+    float32 (regression). With ``shuffle`` the order is drawn anew every epoch,
+    from a generator seeded with ``seed`` (None: PyTorch's global generator).
     """
     x, y = _as_tensor(x), _as_tensor(y)
     if len(x) != len(y):
-        raise ValueError(f"x und y müssen gleich viele Beispiele haben, nicht {len(x)} und {len(y)}.")
+        raise ValueError("x und y müssen gleich viele Beispiele haben, "
+                         f"nicht {len(x)} und {len(y)}.")
     if int(batch_size) < 1:
         raise ValueError(f"batch_size muss positiv sein, nicht {batch_size}.")
     generator = None
     if shuffle and seed is not None:
         generator = torch.Generator().manual_seed(seed)
-    return DataLoader(TensorDataset(x, y), batch_size=int(batch_size), shuffle=shuffle,
-                      generator=generator)
+    return DataLoader(TensorDataset(x, y), batch_size=int(batch_size),
+                      shuffle=shuffle, generator=generator)
 # ANCHOR_END: make_loader
 
 
@@ -116,7 +117,8 @@ class History:
 def train_epoch(model, loader, loss_fn, optimizer, device):
     """One pass over ``loader`` with one gradient step per mini-batch.
 
-    Returns the mean loss over all examples and the accuracy (None for regression).
+    Returns the mean loss over all examples and the accuracy (None for
+    regression).
     """
     model.train()  # dropout active, batch norm uses batch statistics
     totals = _Totals()
@@ -125,7 +127,7 @@ def train_epoch(model, loader, loss_fn, optimizer, device):
         optimizer.zero_grad()
         output = model(x)
         loss = loss_fn(output, _match_targets(y, output))
-        loss.backward()  # autograd: gradients of the loss w.r.t. every parameter
+        loss.backward()  # autograd: d loss / d parameter for every parameter
         optimizer.step()
         totals.add(loss, output, y)
     return totals.result()
@@ -135,7 +137,7 @@ def train_epoch(model, loader, loss_fn, optimizer, device):
 # ANCHOR: evaluate
 @torch.no_grad()
 def evaluate(model, loader, loss_fn, device):
-    """Mean loss and accuracy (None for regression) on ``loader``, without gradients."""
+    """Mean loss and accuracy (None for regression), without gradients."""
     model.eval()  # dropout off, batch norm uses its running statistics
     totals = _Totals()
     for x, y in loader:
@@ -184,34 +186,41 @@ class _Totals:
 
 
 # ANCHOR: fit
-def fit(model, train_loader, val_loader=None, *, epochs, optimizer=None, lr=1e-3, loss_fn=None,
-        device=None, patience=None, task="classification", progress=True):
+def fit(model, train_loader, val_loader=None, *, epochs, optimizer=None,
+        lr=1e-3, loss_fn=None, device=None, patience=None,
+        task="classification", progress=True):
     """Train ``model`` for up to ``epochs`` epochs and return its ``History``.
 
-    Defaults: Adam with learning rate ``lr``; cross-entropy for classification, mean
-    squared error for regression. With ``patience`` (needs ``val_loader``) training
-    stops once the validation loss has not improved for ``patience`` epochs, and the
-    model gets back the weights of its best epoch.
+    Defaults: Adam with learning rate ``lr``; cross-entropy for classification,
+    mean squared error for regression. With ``patience`` (needs ``val_loader``)
+    training stops once the validation loss has not improved for ``patience``
+    epochs, and the model gets back the weights of its best epoch.
     """
     _check_fit_arguments(epochs, patience, task, val_loader)
     device = device or get_device()
     model.to(device)
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
-    loss_fn = loss_fn or (nn.CrossEntropyLoss() if task == "classification" else nn.MSELoss())
+    if loss_fn is None:
+        classify = task == "classification"
+        loss_fn = nn.CrossEntropyLoss() if classify else nn.MSELoss()
     history, best_loss, best_state = History(), math.inf, None
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
-        train_loss, train_acc = train_epoch(model, train_loader, loss_fn, optimizer, device)
-        val_loss, val_acc = ((math.nan, None) if val_loader is None
-                             else evaluate(model, val_loader, loss_fn, device))
-        _record(history, train_loss, train_acc, val_loss, val_acc, time.perf_counter() - start)
+        train_loss, train_acc = train_epoch(model, train_loader, loss_fn,
+                                            optimizer, device)
+        val_loss, val_acc = math.nan, None
+        if val_loader is not None:
+            val_loss, val_acc = evaluate(model, val_loader, loss_fn, device)
+        _record(history, train_loss, train_acc, val_loss, val_acc,
+                time.perf_counter() - start)
         if progress:
             print(_epoch_line(history, epoch, epochs))
         monitored = train_loss if val_loader is None else val_loss
         if monitored < best_loss:
             best_loss, history.best_epoch = monitored, epoch
             if patience is not None:  # copy only when we may need to go back
-                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                best_state = {name: value.detach().clone()
+                              for name, value in model.state_dict().items()}
         elif patience is not None and epoch - history.best_epoch >= patience:
             history.stopped_early = True
             break
@@ -262,14 +271,15 @@ def count_parameters(model):
 
 # ANCHOR: checkpoint
 def save_checkpoint(model, path):
-    """Save the ``state_dict`` atomically: write a temporary file, then rename it."""
+    """Save the ``state_dict`` atomically: write a temporary file, rename it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp",
+                                         prefix=f".{path.name}.")
     try:
         with os.fdopen(handle, "wb") as file:
             torch.save(model.state_dict(), file)
-        os.replace(temporary, path)  # readers see the old file or the new one, never half of one
+        os.replace(temporary, path)  # the old file or the new one, never half
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -277,20 +287,21 @@ def save_checkpoint(model, path):
 
 
 def load_checkpoint(model, path, device=None):
-    """Load weights saved by ``save_checkpoint`` into ``model`` (tensors only, no pickled code)."""
+    """Load weights from ``save_checkpoint`` (tensors only, no pickled code)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(
             f"Checkpoint {path} nicht gefunden. Speichern Sie ihn zuerst mit "
             "save_checkpoint(model, path) oder prüfen Sie den Pfad.")
     try:
-        state = torch.load(path, map_location=device or "cpu", weights_only=True)
+        state = torch.load(path, map_location=device or "cpu",
+                           weights_only=True)
         model.load_state_dict(state)
     except Exception as error:
         raise ValueError(
-            f"Checkpoint {path} ist beschädigt oder passt nicht zu diesem Modell "
-            f"({type(error).__name__}). Löschen Sie die Datei und speichern Sie das Modell "
-            "neu.") from error
+            f"Checkpoint {path} ist beschädigt oder passt nicht zu diesem "
+            f"Modell ({type(error).__name__}). Löschen Sie die Datei und "
+            "speichern Sie das Modell neu.") from error
     if device is not None:
         model.to(device)
     return model
