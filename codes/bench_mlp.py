@@ -49,17 +49,12 @@ def time_loop(x, y, batch_size, sizes=SIZES, seed=0):
 
 # ANCHOR: torch
 def torch_sigmoid_mlp(reference):
-    """The same network in torch.nn, starting from the weights of the NumPy ``reference``."""
+    """The same network in torch.nn (float32), starting from the weights of ``reference``."""
     import torch
 
-    layers = []
-    for W, b in zip(reference.weights, reference.biases, strict=True):
-        linear = torch.nn.Linear(*W.shape)
-        with torch.no_grad():
-            linear.weight.copy_(torch.from_numpy(W.T))  # torch stores W_l^T
-            linear.bias.copy_(torch.from_numpy(b))
-        layers += [linear, torch.nn.Sigmoid()]
-    return torch.nn.Sequential(*layers)
+    from codes.torch_mlp import from_numpy_mlp
+
+    return from_numpy_mlp(reference, dtype=torch.float32)
 
 
 def train_torch_epoch(model, x, y, batch_size, seed=0):

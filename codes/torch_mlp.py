@@ -160,8 +160,8 @@ def block_gradient_norms(model, x, y, loss_fn=None):
 
 
 # ANCHOR: from_numpy
-def from_numpy_mlp(mlp):
-    """The NumPy ``codes.mlp.MLP`` as ``nn.Sequential``, same weights (float64).
+def from_numpy_mlp(mlp, dtype=torch.float64):
+    """The NumPy ``codes.mlp.MLP`` as ``nn.Sequential``, same weights (float64 by default).
 
     nn.Linear stores W_l^T (shape d_l x d_{l-1}) and computes
     a_l = W_l^T h_{l-1} + b_l. A final softmax is left out: PyTorch's
@@ -170,7 +170,7 @@ def from_numpy_mlp(mlp):
     layers = []
     for W, b, sigma in zip(mlp.weights, mlp.biases, mlp.activations,
                            strict=True):
-        linear = nn.Linear(*W.shape, dtype=torch.float64)
+        linear = nn.Linear(*W.shape, dtype=dtype)
         with torch.no_grad():
             linear.weight.copy_(torch.from_numpy(W.T))
             linear.bias.copy_(torch.from_numpy(b))
