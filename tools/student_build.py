@@ -98,6 +98,10 @@ def prepare_sources(root, source, student=True, execute=True):
         config.setdefault("sphinx", {}).setdefault("config", {})["hide_solutions"] = True
     if not execute:
         config.setdefault("execute", {})["execute_notebooks"] = "off"
+    elif (Path(root) / "_build" / ".jupyter_cache").is_dir():
+        # The cache matches notebooks by their code, not their path: pages that are the
+        # same in both editions reuse the results of `make book` instead of running again.
+        config.setdefault("execute", {})["cache"] = str(Path(root).resolve() / "_build" / ".jupyter_cache")
     config_file.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
                            encoding="utf-8")
     return removed
