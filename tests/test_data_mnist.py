@@ -183,6 +183,23 @@ def test_truncated_transfer_is_rejected_and_nothing_is_left(tiny, env, server, h
     assert leftovers(env) == []
 
 
+def test_failure_while_writing_leaves_no_partial_file(tiny, env, server, monkeypatch):
+    """A disk that fills up halfway through the write: no temp file, no half file."""
+    raw, sums = tiny
+    url, routes = server
+    serve(routes, "/m", raw)
+    real_write = Path.write_bytes
+
+    def write_half_then_fail(self, data):
+        real_write(self, data[: len(data) // 2])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", write_half_then_fail)
+    with pytest.raises(DataError):
+        load_mnist(n_val=2, mirrors=[f"{url}/m/"], checksums=sums)
+    assert leftovers(env) == []
+
+
 def test_offline_error_names_env_var_and_every_mirror(tiny, env):
     _, sums = tiny
     mirrors = [closed_port_url(), closed_port_url()]
