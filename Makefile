@@ -39,7 +39,7 @@ book-fresh: $(STAMP)
 	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
 
 student: $(STAMP)
-	$(BIN)/python tools/student_build.py
+	$(BIN)/python -m tools.student_build
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not browser"

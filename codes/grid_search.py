@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from codes.data._files import atomic_path
+from codes.files import atomic_path
 from codes.training import count_parameters, fit, make_loader, set_seed
 
 # Training settings used when the space does not name them.

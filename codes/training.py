@@ -14,9 +14,7 @@ integer labels give an accuracy, real-valued targets give ``None``.
 
 import functools
 import math
-import os
 import random
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,6 +24,8 @@ import pandas as pd
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
+
+from codes.files import atomic_path
 
 TASKS = ("classification", "regression")
 
@@ -273,16 +273,8 @@ def count_parameters(model):
 def save_checkpoint(model, path):
     """Save the ``state_dict`` atomically: write a temporary file, rename it."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp",
-                                         prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            torch.save(model.state_dict(), file)
-        os.replace(temporary, path)  # the old file or the new one, never half
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temporary:  # the old file or the new one, never half
+        torch.save(model.state_dict(), temporary)
     return path
 
 

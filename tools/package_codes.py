@@ -12,6 +12,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from codes.files import atomic_path
+
 ROOT = Path(__file__).resolve().parents[1]
 ZIP_NAME = "nn-kursbuch-code.zip"
 FOLDER = "nn-kursbuch-code"  # everything unpacks into this one folder
@@ -60,13 +62,11 @@ def package_files(root=ROOT):
 def write_zip(target, root=ROOT):
     """Write the package zip to ``target`` (atomically) and return its path."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for relative in package_files(root):
-            _add(archive, f"{FOLDER}/{relative.as_posix()}", (Path(root) / relative).read_bytes())
-        _add(archive, f"{FOLDER}/LIESMICH.txt", README.encode("utf-8"))
-    partial.replace(target)  # readers never see a half-written zip
+    with atomic_path(target) as partial:  # readers never see a half-written zip
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for relative in package_files(root):
+                _add(archive, f"{FOLDER}/{relative.as_posix()}", (Path(root) / relative).read_bytes())
+            _add(archive, f"{FOLDER}/LIESMICH.txt", README.encode("utf-8"))
     return target
 
 

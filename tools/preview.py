@@ -16,18 +16,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def preview_toc(pages, folder):
+    """Write ``folder``/_toc.yml with only ``pages``; returns its path.
+
+    The references page is always added: citations need its {bibliography}.
+    """
+    pages = [*pages, "chapters/anhang/literatur.md"]
+    entries = "\n".join(f"  - file: {Path(p).with_suffix('').as_posix()}" for p in pages)
+    toc = Path(folder) / "_toc.yml"
+    toc.write_text(f"format: jb-book\nroot: intro\nchapters:\n{entries}\n", encoding="utf-8")
+    return toc
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pages", nargs="+", help="pages relative to the book root")
     parser.add_argument("--out", required=True, help="output folder (gets _build/html)")
     parser.add_argument("--strict", action="store_true", help="-n -W --keep-going")
     args = parser.parse_args()
-    # The references page is always built: citations need its {bibliography}.
-    pages = [*args.pages, "chapters/anhang/literatur.md"]
-    entries = "\n".join(f"  - file: {Path(p).with_suffix('').as_posix()}" for p in pages)
     with tempfile.TemporaryDirectory() as tmp:
-        toc = Path(tmp) / "_toc.yml"
-        toc.write_text(f"format: jb-book\nroot: intro\nchapters:\n{entries}\n", encoding="utf-8")
+        toc = preview_toc(args.pages, tmp)
         command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT),
                    "--toc", str(toc), "--path-output", args.out]
         if args.strict:

@@ -1,7 +1,7 @@
 """Build the student edition of the book: the same sources, every solution left out.
 
-    python tools/student_build.py                      # whole book -> _build_student/html
-    python tools/student_build.py --pages psets/blatt_03_mlp.md --out /tmp/student
+    python -m tools.student_build                      # whole book -> _build_student/html
+    python -m tools.student_build --pages psets/blatt_03_mlp.md --out /tmp/student
 
 The sources are copied to OUT/source; in the copy every ``{solution}`` directive and
 every gated ``{solution-start}`` ... ``{solution-end}`` block (with its code cells) is
@@ -22,6 +22,8 @@ import tempfile
 from pathlib import Path
 
 import yaml
+
+from tools.preview import preview_toc
 
 ROOT = Path(__file__).resolve().parents[1]
 SKIP = shutil.ignore_patterns(".git", ".venv", "_build", "_build_student", ".pytest_cache",
@@ -105,15 +107,6 @@ def prepare_sources(root, source, student=True, execute=True):
     config_file.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
                            encoding="utf-8")
     return removed
-
-
-def preview_toc(pages, folder):
-    """A table of contents with only ``pages`` (plus the references page, as tools/preview.py)."""
-    pages = [*pages, "chapters/anhang/literatur.md"]
-    entries = "\n".join(f"  - file: {Path(p).with_suffix('').as_posix()}" for p in pages)
-    toc = Path(folder) / "_toc.yml"
-    toc.write_text(f"format: jb-book\nroot: intro\nchapters:\n{entries}\n", encoding="utf-8")
-    return toc
 
 
 def build(root=ROOT, out=ROOT / "_build_student", pages=None, student=True, strict=True,

@@ -26,7 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import DataError, atomic_path, cache_dir
+from codes.files import atomic_path
+
+from ._files import DataError, cache_dir
 
 DATA_DIR_ENV = "NN_DATA_DIR"
 MIRRORS: tuple[str, ...] = (

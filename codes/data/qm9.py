@@ -17,7 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._files import DataError, atomic_path
+from codes.files import atomic_path
+
+from ._files import DataError
 from ._files import cache_dir as data_cache_dir
 
 MAX_ATOMS = 29
