@@ -28,7 +28,18 @@ def test_torch_variant_reaches_the_same_weights_as_numpy():
         np.testing.assert_allclose(linear.weight.detach().numpy().T, W, rtol=1e-4, atol=1e-5)
 
 
-def test_main_prints_seconds_and_ratios(capsys):
-    bench_mlp.main(["--samples", "60"])
+def test_main_prints_seconds_and_ratios_per_batch_size(capsys):
+    bench_mlp.main(["--samples", "60", "--batch-sizes", "10", "30"])
     out = capsys.readouterr().out
-    assert "Verhältnis loop/batched" in out and "PyTorch" in out
+    assert out.count("Verhältnis loop/batched") == 2 and "PyTorch" in out
+    assert "Batchgröße 10 (6 Schritte)" in out and "Batchgröße 30 (2 Schritte)" in out
+
+
+def test_report_says_which_targets_are_met():
+    seconds = {"loop": 2.0, "batched": 0.25, "torch": 0.5}
+    ratios = {"loop/batched": 8.0, "torch/batched": 2.0}
+    lines = bench_mlp.report(50_000, 10, seconds, ratios)
+    assert any("loop/batched" in line and "NICHT erreicht" in line for line in lines)
+    assert any("torch/batched" in line and "(Ziel mindestens 1: erreicht)" in line for line in lines)
+    assert any("pro Mini-Batch" in line and "50.0 µs" in line for line in lines)  # 0.25 s / 5000
+    assert not any("Ziel" in line for line in bench_mlp.report(50_000, 100, seconds, ratios))
