@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from codes.training import fit, make_loader, set_seed
+from codes.training import fit, make_loader, one_cpu_thread_without_gpu, set_seed
 
 MNIST_SIDE = 28  # an MNIST image has 28 rows of 28 pixels
 
@@ -132,11 +132,11 @@ def cpu_settings_for_small_rnns():
     """One thread and subnormal numbers flushed to zero, for small RNNs on the CPU.
 
     A recurrent net computes step after step with small matrices, so extra threads gain
-    little and, on a busy machine, mostly wait for each other. Vanishing gradients
-    reach subnormal floats (below 1e-38), which many CPUs process very slowly;
-    flushing them to 0 changes no result that matters here.
+    little (see ``one_cpu_thread_without_gpu``). Vanishing gradients reach subnormal
+    floats (below 1e-38), which many CPUs process very slowly; flushing them to 0
+    changes no result that matters here.
     """
-    torch.set_num_threads(1)
+    one_cpu_thread_without_gpu()
     torch.set_flush_denormal(True)
 
 

@@ -51,6 +51,17 @@ def _announce(device_type):
     print(f"Verwendetes Gerät: {device_type} ({detail})")
 
 
+def one_cpu_thread_without_gpu():
+    """Without a GPU, let PyTorch compute with a single CPU thread.
+
+    The book's models are small: their matrices are split into pieces so small that extra
+    threads mostly wait for each other, which on a busy machine made runs 10-40x slower.
+    Call it before ``get_device``, which prints the number of threads.
+    """
+    if not torch.cuda.is_available():
+        torch.set_num_threads(1)
+
+
 def set_seed(seed):
     """Seed Python's ``random``, NumPy and PyTorch (CPU and all GPUs) for reproducible runs."""
     random.seed(seed)

@@ -15,6 +15,7 @@ from codes.training import (
     get_device,
     load_checkpoint,
     make_loader,
+    one_cpu_thread_without_gpu,
     plot_curves,
     predict,
     save_checkpoint,
@@ -46,6 +47,20 @@ def test_get_device_prints_once(capsys):
     printed = capsys.readouterr().out
     assert printed.count("Verwendetes Gerät") <= 1  # at most once per process
     assert get_device(verbose=False) == device
+
+
+def test_one_cpu_thread_only_without_gpu(monkeypatch):
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+        one_cpu_thread_without_gpu()
+        assert torch.get_num_threads() == 2  # a GPU computes: the CPU threads stay as they were
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+        one_cpu_thread_without_gpu()
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_set_seed_makes_torch_and_numpy_reproducible():
