@@ -98,18 +98,32 @@ TARGET_BATCH_SIZE = 10
 TARGETS = {"loop/batched": 15.0, "torch/batched": 1.0}
 
 
+def steps_per_epoch(n_samples, batch_size):
+    """Mini-batches in one epoch (the last one may be short)."""
+    return -(-n_samples // batch_size)
+
+
+def microseconds_per_step(n_samples, batch_size, loop_seconds, batched_seconds):
+    """(µs per sample in the loop, µs per mini-batch step of the batched MLP).
+
+    Why the ratio stays near the batch size: one batched step costs about as much as one
+    sample in the loop, because both pay the same fixed cost per NumPy call.
+    """
+    return (1e6 * loop_seconds / n_samples,
+            1e6 * batched_seconds / steps_per_epoch(n_samples, batch_size))
+
+
 def report(n_samples, batch_size, seconds, ratios):
     """The lines ``main`` prints for one batch size: seconds, cost per step, ratios, targets."""
-    steps = -(-n_samples // batch_size)  # mini-batches per epoch (the last one may be short)
     lines = [f"Eine Epoche, {n_samples} Bilder, Netz {'-'.join(map(str, SIZES))}, "
-             f"Batchgröße {batch_size} ({steps} Schritte):"]
+             f"Batchgröße {batch_size} ({steps_per_epoch(n_samples, batch_size)} Schritte):"]
     for name, label in LABELS.items():
         if name in seconds:
             lines.append(f"  {label:26s} {seconds[name]:7.2f} s")
-    # Why the ratio stays near the batch size: one batched step costs about as much as
-    # one sample in the loop, because both pay the same fixed cost per NumPy call.
-    lines.append(f"  Schleife pro Beispiel      {1e6 * seconds['loop'] / n_samples:7.1f} µs")
-    lines.append(f"  NumPy-MLP pro Mini-Batch   {1e6 * seconds['batched'] / steps:7.1f} µs")
+    per_sample, per_step = microseconds_per_step(n_samples, batch_size, seconds["loop"],
+                                                 seconds["batched"])
+    lines.append(f"  Schleife pro Beispiel      {per_sample:7.1f} µs")
+    lines.append(f"  NumPy-MLP pro Mini-Batch   {per_step:7.1f} µs")
     for name, ratio in ratios.items():
         line = f"  Verhältnis {name:14s} {ratio:7.1f}"
         if batch_size == TARGET_BATCH_SIZE:

@@ -35,6 +35,12 @@ def test_main_prints_seconds_and_ratios_per_batch_size(capsys):
     assert "Batchgröße 10 (6 Schritte)" in out and "Batchgröße 30 (2 Schritte)" in out
 
 
+def test_cost_per_step_counts_a_short_last_batch():
+    per_sample, per_step = bench_mlp.microseconds_per_step(25, 10, 0.5, 0.3)
+    assert per_sample == 1e6 * 0.5 / 25
+    assert per_step == 1e6 * 0.3 / 3  # batches of 10, 10 and 5
+
+
 def test_report_says_which_targets_are_met():
     seconds = {"loop": 2.0, "batched": 0.25, "torch": 0.5}
     ratios = {"loop/batched": 8.0, "torch/batched": 2.0}
