@@ -143,7 +143,7 @@ class MLP:
         x, y = self._check_xy(x, y)
         for batch, (x_batch, y_batch) in enumerate(minibatches(x, y, batch_size, rng), start=1):
             self.update_mini_batch(x_batch, y_batch, eta, weight_decay)
-            self._check_finite_step(epoch, batch, eta)
+            self._check_finite_step(epoch, batch)
     # ANCHOR_END: train_step
 
     # ANCHOR: train_epochs
@@ -170,7 +170,7 @@ class MLP:
             for prefix, (xs, ys) in sets.items():
                 for name, value in self.evaluate(xs, ys).items():
                     history.setdefault(prefix + name, []).append(value)
-            _check_finite_loss(history, sets, epoch + 1, schedule(epoch))
+            _check_finite_loss(history, sets, epoch + 1)
         return history
     # ANCHOR_END: train_epochs
 
@@ -212,15 +212,15 @@ class MLP:
             raise ValueError("Kreuzentropie verlangt one-hot-kodierte Zielwerte y (eine 1 pro Zeile).")
         return x, y
 
-    def _check_finite_step(self, epoch, batch, eta):
+    def _check_finite_step(self, epoch, batch):
         # Every non-finite row of delta_L reaches b_L in the update: a check of d_L numbers.
         if not np.isfinite(self.biases[-1]).all():
-            raise FloatingPointError(_diverged(f"in Epoche {epoch}, Mini-Batch {batch}", eta))
+            raise FloatingPointError(_diverged(f"in Epoche {epoch}, Mini-Batch {batch}"))
 
 
-def _diverged(where, eta):
+def _diverged(where):
     return (f"Training abgebrochen {where}: Gewichte oder Verlust sind NaN oder unendlich "
-            f"geworden, das Training divergiert. Verkleinern Sie die Lernrate eta (zuletzt {eta}).")
+            f"geworden, das Training divergiert. Verkleinern Sie die Lernrate eta.")
 
 
 def _check_train_arguments(epochs, batch_size, schedule):
@@ -243,9 +243,9 @@ def _check_finite_data(sets):
                     "oder ersetzen Sie diese Beispiele vor dem Training.")
 
 
-def _check_finite_loss(history, sets, epoch, eta):
+def _check_finite_loss(history, sets, epoch):
     if not all(np.isfinite(history[prefix + "loss"][-1]) for prefix in sets):
-        raise FloatingPointError(_diverged(f"nach Epoche {epoch}", eta))
+        raise FloatingPointError(_diverged(f"nach Epoche {epoch}"))
 
 
 # ANCHOR: minibatches
