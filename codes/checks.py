@@ -24,6 +24,8 @@ def check_positive_int(name, value):
 
 def check_learning_rate(value, name="lr"):
     """Raise unless the learning rate is a positive finite number; return it as a float."""
+    if type(value) is float and 0.0 < value < math.inf:  # the usual case, checked per batch
+        return value
     if isinstance(value, bool) or not isinstance(value, Real) or not (
             math.isfinite(value) and value > 0):
         raise ValueError(
