@@ -373,7 +373,7 @@ def test_a_file_of_the_other_split_under_a_wrong_name_is_named(tiny, env, tmp_pa
     assert str(swapped) in str(err.value) and "beschädigt" not in str(err.value)
 
 
-def test_the_real_checksums_name_a_misnamed_real_file(tmp_path):
+def test_the_real_checksums_name_a_misnamed_real_file(real, tmp_path):
     labels = tmp_path / "train-labels-idx1-ubyte.gz"
     labels.write_bytes((SHARED_DATA / "mnist/t10k-labels-idx1-ubyte.gz").read_bytes())
     with pytest.raises(DataError, match="enthält die Daten von t10k-labels-idx1-ubyte"):
