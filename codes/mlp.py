@@ -238,9 +238,10 @@ def _check_finite_data(sets):
             if bad.any():
                 name = "Validierungsdaten" if prefix else "Trainingsdaten"
                 raise ValueError(
-                    f"Die {label} der {name} enthalten NaN oder unendliche Werte (zuerst in "
-                    f"Zeile {int(np.argmax(bad))}, insgesamt {int(bad.sum())} Zeilen). Entfernen "
-                    "oder ersetzen Sie diese Beispiele vor dem Training.")
+                    f"Training nicht gestartet: Die {label} der {name} enthalten NaN oder "
+                    f"unendliche Werte (zuerst in Zeile {int(np.argmax(bad))}; {int(bad.sum())} "
+                    f"von {len(bad)} Zeilen betroffen). Entfernen oder ersetzen Sie diese "
+                    "Beispiele vor dem Training.")
 
 
 def _check_finite_loss(history, sets, epoch):
