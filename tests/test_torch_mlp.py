@@ -199,6 +199,7 @@ def test_from_numpy_mlp_gives_the_same_outputs_and_gradients():
     ([[0.0] * 10], r"torch\.Tensor der Form \(n, 10\).*list"),
     (torch.randn(4, 10, dtype=torch.float64), r"dtype torch\.float32.*x\.to"),
     (torch.ones(4, 10, dtype=torch.int64), r"dtype torch\.float32"),
+    (torch.empty(4, 10, device="meta"), r"liegt auf meta, das Modell auf cpu.*x\.to\(device\)"),
 ])
 def test_wrong_inputs_raise_a_clear_error(cls, x, message):
     with pytest.raises(ValueError, match=message):
