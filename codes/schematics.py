@@ -39,12 +39,12 @@ def _new_axes(ax, figsize):
 
 # ANCHOR: draw_neuron
 def draw_neuron(n_inputs=3, *, activation=r"\sigma", ax=None):
-    """An artificial neuron: inputs x_i, weights w_i, bias b, sum a, output h = sigma(a)."""
+    """An artificial neuron: inputs x_j, weights w_j, bias b, pre-activation a, output h = sigma(a)."""
     if n_inputs < 1:
         raise ValueError(f"n_inputs muss positiv sein, erhalten: {n_inputs}.")
     fig, ax = _new_axes(ax, (6.4, 3.2))
     total, act, out = (3.0, 0.0), (4.6, 0.0), (6.2, 0.0)
-    # x_1 ... x_{n-1}, then a gap with dots, then x_n (no gap for one or two inputs)
+    # x_1 ... x_{d_0 - 1}, then a gap with dots, then x_{d_0} (no gap for one or two inputs)
     slots = n_inputs + (n_inputs > 2)
     ys = [(slots - 1) / 2 - i for i in range(slots)]
     if n_inputs > 2:
@@ -52,13 +52,13 @@ def draw_neuron(n_inputs=3, *, activation=r"\sigma", ax=None):
         ys = ys[:-2] + ys[-1:]
     for i, y in enumerate(ys):
         last = i == n_inputs - 1
-        _node(ax, 0.0, y, COLORS["input"], "$x_n$" if last else f"$x_{{{i + 1}}}$")
+        _node(ax, 0.0, y, COLORS["input"], "$x_{d_0}$" if last else f"$x_{{{i + 1}}}$")
         _arrow(ax, (RADIUS, y), (total[0] - 0.45, total[1] + 0.25 * y),
-               "$w_n$" if last else f"$w_{{{i + 1}}}$", at=0.3)
+               "$w_{d_0}$" if last else f"$w_{{{i + 1}}}$", at=0.3)
     _node(ax, *total, COLORS["hidden"], r"$\Sigma$", radius=0.45, fontsize=14)
     _arrow(ax, (total[0], total[1] + 1.5), (total[0], total[1] + 0.45), None)
     ax.text(total[0] + 0.12, total[1] + 1.25, "$b$", ha="left", va="center")
-    ax.text(total[0], total[1] - 0.7, r"$a = \sum_i w_i x_i + b$", ha="center", va="top")
+    ax.text(total[0], total[1] - 0.7, r"$a = \sum_j w_j x_j + b$", ha="center", va="top")
     ax.add_patch(FancyBboxPatch((act[0] - 0.35, -0.35), 0.7, 0.7, zorder=3,
                                 boxstyle="round,pad=0.02", facecolor=COLORS["hidden"]))
     ax.text(*act, f"${activation}$", ha="center", va="center", fontsize=14, zorder=4)
