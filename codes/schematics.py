@@ -91,14 +91,14 @@ def draw_network(layer_sizes, *, labels=None, ax=None, max_shown=6):
 
     Layers with more than ``max_shown`` neurons are drawn with an ellipsis. ``labels``
     (one string per layer) are written below the layers; by default "Eingabe",
-    "Verdeckte Schicht l" and "Ausgabe", each with its size d_l.
+    "Verdeckte Schicht l" (on two lines) and "Ausgabe", each with its size d_l.
     """
     sizes = list(layer_sizes)
     if len(sizes) < 2 or any(not isinstance(d, int) or d < 1 for d in sizes):
         raise ValueError(f"layer_sizes muss mindestens zwei positive ganze Zahlen enthalten, "
                          f"erhalten: {layer_sizes!r}.")
     if labels is None:
-        names = (["Eingabe"] + [f"Verdeckte Schicht {k}" for k in range(1, len(sizes) - 1)]
+        names = (["Eingabe"] + [f"Verdeckte\nSchicht {k}" for k in range(1, len(sizes) - 1)]
                  + ["Ausgabe"])
         labels = [f"{name}\n$d_{{{k}}} = {d}$"
                   for k, (name, d) in enumerate(zip(names, sizes, strict=True))]
