@@ -40,6 +40,7 @@ BOOK_STYLE = {
     "svg.hashsalt": "nn-kursbuch",  # deterministic element ids
     "axes.formatter.use_locale": False,
     "axes.formatter.use_mathtext": False,
+    "mathtext.default": "it",       # variables in labels italic, as in the text's formulas
 }
 
 
