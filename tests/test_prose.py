@@ -108,10 +108,15 @@ def test_planted_slips_are_found_with_file_and_line():
     assert str(findings[0]).startswith("planted.md:7:")
 
 
+def test_pre_activation_is_not_called_activation():
+    assert check_text("Die Präaktivierung $a_l$ und die Aktivierung $h_l$.\n", "x.md", TERMS) == []
+
+
 def test_allowed_forms_are_not_reported():
     assert check_text(CLEAN, "clean.md", TERMS) == []
 
 
-@pytest.mark.parametrize("line", ["Gatter", "die Biasse", "Tweaks", "früheres Anhalten"])
+@pytest.mark.parametrize("line", ["Gatter", "die Biasse", "Tweaks", "früheres Anhalten",
+                                  "die Aktivierung $a_l$", "der Aktivierung $a_{l,j}$"])
 def test_each_rejected_term_is_caught(line):
     assert check_text(f"Ein Satz mit {line}.\n", "x.md", TERMS)
