@@ -1,0 +1,145 @@
+"""Sphinx extension for the PDF edition (``local_extensions`` in ``_config.yml``).
+
+In LaTeX builds, a notebook output that holds an HTML table (a pandas ``DataFrame`` or
+``Styler``) becomes a real table. LaTeX cannot show HTML, and the plain-text fallback
+of a ``Styler`` is only its ``repr``. The transform runs before myst-nb selects a mime
+type per output (priority 4), so every other output keeps myst-nb's own choice.
+
+It also makes ``{numref}`` to an exercise print its number in LaTeX. Sphinx writes such a
+reference as ``\ref`` to a label that sphinx-exercise never numbers, which prints
+"Übung ??"; here it keeps the text Sphinx resolved ("Übung 3.1", the number of the web
+edition) and links it to sphinx-exercise's anchor of the exercise.
+"""
+
+from html.parser import HTMLParser
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+
+class _TableParser(HTMLParser):
+    """Collect the rows of the first ``<table>``: ``[(in_head, [cell text, ...]), ...]``."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.rows, self.caption = [], ""
+        self._in_head = self._cell = self._in_caption = self._in_style = False
+        self._depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self._depth += 1
+        elif tag == "style":
+            self._in_style = True
+        elif self._depth != 1:
+            return
+        elif tag == "thead":
+            self._in_head = True
+        elif tag == "caption":
+            self._in_caption = True
+        elif tag == "tr":
+            self.rows.append((self._in_head, []))
+        elif tag in ("td", "th") and self.rows:
+            self.rows[-1][1].append("")
+            self._cell = True
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self._depth -= 1
+        elif tag == "style":
+            self._in_style = False
+        elif tag == "thead":
+            self._in_head = False
+        elif tag == "caption":
+            self._in_caption = False
+        elif tag in ("td", "th"):
+            self._cell = False
+
+    def handle_data(self, data):
+        if self._in_style or self._depth != 1:
+            return
+        if self._in_caption:
+            self.caption += data
+        elif self._cell:
+            self.rows[-1][1][-1] += data
+
+
+def html_table(html):
+    """The docutils table for the first ``<table>`` in ``html``, or ``None``.
+
+    Header rows (``<thead>``) become the table head; index cells (``<th>`` in the body)
+    are plain cells. Rows are padded to the widest row (pandas leaves index-name rows short).
+    """
+    parser = _TableParser()
+    parser.feed(html)
+    rows = [(head, [" ".join(cell.split()) for cell in cells]) for head, cells in parser.rows]
+    rows = [(head, cells) for head, cells in rows if cells]
+    if not rows:
+        return None
+    width = max(len(cells) for _, cells in rows)
+    table = nodes.table(classes=["nb-html-table"])
+    group = nodes.tgroup(cols=width)
+    table += group
+    group.extend(nodes.colspec(colwidth=1) for _ in range(width))
+    head, body = nodes.thead(), nodes.tbody()
+    for in_head, cells in rows:
+        row = nodes.row()
+        for text in cells + [""] * (width - len(cells)):
+            row += nodes.entry("", nodes.paragraph(text=text))
+        (head if in_head else body).append(row)
+    if len(head):
+        group += head
+    group += body
+    if parser.caption.strip():
+        table.insert(0, nodes.title(text=" ".join(parser.caption.split())))
+    return table
+
+
+class HtmlTablesForLatex(SphinxPostTransform):
+    """Replace an output's mime bundle by a table when it holds an HTML table (LaTeX only)."""
+
+    default_priority = 3  # before myst-nb's SelectMimeType (4)
+    formats = ("latex",)
+
+    def run(self, **kwargs):
+        for bundle in list(self.document.findall(nodes.container)):
+            if bundle.get("nb_element") != "mime_bundle":
+                continue
+            html = [child for child in bundle.children if child.get("mime_type") == "text/html"]
+            if not html or "<table" not in html[0].astext():
+                continue
+            table = html_table(html[0].astext())
+            if table is None:
+                logger.warning("HTML-Tabelle ohne Zeilen in der Ausgabe", location=bundle)
+                continue
+            bundle.replace_self(table)
+
+
+class ExerciseNumbersForLatex(SphinxPostTransform):
+    """``{numref}`` to a numbered exercise: the resolved text, linked to the exercise (LaTeX only)."""
+
+    default_priority = 30  # after Sphinx resolved the reference (10) and sphinx-exercise (20-22)
+    formats = ("latex",)
+
+    def run(self, **kwargs):
+        from sphinx_exercise.nodes import exercise_enumerable_node, exercise_latex_number_reference
+
+        registry = getattr(self.env, "sphinx_exercise_registry", {})
+        for node in list(self.document.findall(addnodes.number_reference)):
+            label = node.get("refid") or node.get("refuri", "").rpartition("#")[2]
+            target = registry.get(label, {}).get("node")
+            if not isinstance(target, exercise_enumerable_node):
+                continue
+            reference = exercise_latex_number_reference(refid=label)
+            reference += nodes.Text(node.astext())
+            node.replace_self(reference)
+
+
+def setup(app):
+    app.add_post_transform(HtmlTablesForLatex)
+    app.add_post_transform(ExerciseNumbersForLatex)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
