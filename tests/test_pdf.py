@@ -18,7 +18,7 @@ INSTRUCTOR = ROOT / "_build" / "html" / "kursbuch.pdf"
 STUDENT = ROOT / "_build_student" / "html" / PDF_NAME
 EDITIONS = {"lehrende": INSTRUCTOR, "studierende": STUDENT}
 KEY_TERMS = ["Inhaltsverzeichnis", "Backpropagation", "Kreuzentropie", "Präaktivierung",
-             "Mini-Batch", "Residualverbindung", "Vergesstor", "Optuna", "Übungsblatt",
+             "Mini-Batch", "Residualverbindung", "Zellzustand", "Grid Search", "Übungsblatt",
              "Literatur", "Hochreiter und Schmidhuber"]
 
 
@@ -158,3 +158,21 @@ def test_cpu_workflow_builds_and_uploads_both_pdfs():
     assert "_build/html/kursbuch.pdf" in cpu and f"_build_student/html/{PDF_NAME}" in cpu
     # The PDF is built before the HTML (and the Pages artifact) is uploaded.
     assert cpu.index("--builder pdflatex") < cpu.index("name: HTML hochladen")
+
+
+def test_html_table_becomes_a_real_table():
+    """tools/pdf_edition.py: a pandas table in a notebook output becomes a docutils table."""
+    import pandas as pd
+    from docutils import nodes
+
+    from tools.pdf_edition import html_table
+
+    frame = pd.DataFrame({"Wert": {"Python": "3.11", "GPU": "keine"}}).rename_axis("Merkmal")
+    table = html_table(frame.to_html())
+    rows = [[entry.astext() for entry in row.children] for row in table.findall(nodes.row)]
+    assert rows == [["Merkmal", "Wert"], ["Python", "3.11"], ["GPU", "keine"]]
+    assert len(list(table.findall(nodes.thead))) == 1
+    styled = pd.DataFrame({"lr": [0.01], "val_acc": ["82,6 %"]}).style.hide(axis="index")
+    rows = [[entry.astext() for entry in row.children] for row in html_table(styled.to_html()).findall(nodes.row)]
+    assert rows == [["lr", "val_acc"], ["0.010000", "82,6 %"]]
+    assert html_table("<p>kein Tisch</p>") is None

@@ -5,6 +5,10 @@ In LaTeX builds, a notebook output that holds an HTML table (a pandas ``DataFram
 of a ``Styler`` is only its ``repr``. The transform runs before myst-nb selects a mime
 type per output (priority 4), so every other output keeps myst-nb's own choice.
 
+Exercises carry the numbers of the web edition ("Übung 3.1") in the PDF as well:
+sphinx-jupyterbook-latex counts figures per part-and-chapter in LaTeX builds
+(``numfig_secnum_depth`` 2), which would make it "Übung 3.5.1".
+
 It also makes ``{numref}`` to an exercise print its number in LaTeX. Sphinx writes such a
 reference as ``\ref`` to a label that sphinx-exercise never numbers, which prints
 "Übung ??"; here it keeps the text Sphinx resolved ("Übung 3.1", the number of the web
@@ -15,6 +19,7 @@ from html.parser import HTMLParser
 
 from docutils import nodes
 from sphinx import addnodes
+from sphinx.environment.collectors.toctree import TocTreeCollector
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
@@ -81,14 +86,19 @@ def html_table(html):
     if not rows:
         return None
     width = max(len(cells) for _, cells in rows)
-    table = nodes.table(classes=["nb-html-table"])
+    rows = [(head, cells + [""] * (width - len(cells))) for head, cells in rows]
+    rows = _merge_index_name_row(rows)
+    # A narrow table gets its natural column widths (no wrapped headers); a wide one
+    # wraps its cells to the text width.
+    natural = sum(max(len(cells[k]) for _, cells in rows) + 3 for k in range(width)) <= 75
+    table = nodes.table(classes=["nb-html-table"] + (["colwidths-auto"] if natural else []))
     group = nodes.tgroup(cols=width)
     table += group
     group.extend(nodes.colspec(colwidth=1) for _ in range(width))
     head, body = nodes.thead(), nodes.tbody()
     for in_head, cells in rows:
         row = nodes.row()
-        for text in cells + [""] * (width - len(cells)):
+        for text in cells:
             row += nodes.entry("", nodes.paragraph(text=text))
         (head if in_head else body).append(row)
     if len(head):
@@ -97,6 +107,16 @@ def html_table(html):
     if parser.caption.strip():
         table.insert(0, nodes.title(text=" ".join(parser.caption.split())))
     return table
+
+
+def _merge_index_name_row(rows):
+    """pandas puts the index name in a second header row ("Merkmal" under an empty cell
+    left of "Wert"); merge the two rows when no column has text in both."""
+    heads = [cells for head, cells in rows if head]
+    if len(heads) == 2 and all(not (a and b) for a, b in zip(*heads, strict=True)):
+        merged = [a or b for a, b in zip(*heads, strict=True)]
+        return [(True, merged)] + [(head, cells) for head, cells in rows if not head]
+    return rows
 
 
 class HtmlTablesForLatex(SphinxPostTransform):
@@ -139,7 +159,33 @@ class ExerciseNumbersForLatex(SphinxPostTransform):
             node.replace_self(reference)
 
 
+def _remember_web_depth(app, config):
+    config.pdf_web_numfig_secnum_depth = config.numfig_secnum_depth
+
+
+def exercise_numbers_as_on_the_web(app, env):
+    """In LaTeX builds, number exercises with the ``numfig_secnum_depth`` of the web edition."""
+    web_depth = app.config.pdf_web_numfig_secnum_depth
+    if app.builder.format != "latex" or web_depth == app.config.numfig_secnum_depth:
+        return []
+    latex_numbers, latex_depth = env.toc_fignumbers, app.config.numfig_secnum_depth
+    app.config.numfig_secnum_depth = web_depth
+    try:
+        TocTreeCollector().assign_figure_numbers(env)  # replaces env.toc_fignumbers
+        web_numbers = env.toc_fignumbers
+    finally:
+        app.config.numfig_secnum_depth = latex_depth
+        env.toc_fignumbers = latex_numbers
+    for docname, numbers in web_numbers.items():
+        if "exercise" in numbers:
+            latex_numbers.setdefault(docname, {})["exercise"] = numbers["exercise"]
+    return []
+
+
 def setup(app):
+    app.add_config_value("pdf_web_numfig_secnum_depth", None, "env")
+    app.connect("config-inited", _remember_web_depth)
+    app.connect("env-get-updated", exercise_numbers_as_on_the_web, priority=900)
     app.add_post_transform(HtmlTablesForLatex)
     app.add_post_transform(ExerciseNumbersForLatex)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
