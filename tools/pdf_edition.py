@@ -9,6 +9,8 @@ Exercises carry the numbers of the web edition ("Übung 3.1") in the PDF as well
 sphinx-jupyterbook-latex counts figures per part-and-chapter in LaTeX builds
 (``numfig_secnum_depth`` 2), which would make it "Übung 3.5.1".
 
+Tables whose rows fit on one line keep their natural widths in LaTeX.
+
 It also makes ``{numref}`` to an exercise print its number in LaTeX. Sphinx writes such a
 reference as ``\ref`` to a label that sphinx-exercise never numbers, which prints
 "Übung ??"; here it keeps the text Sphinx resolved ("Übung 3.1", the number of the web
@@ -88,10 +90,7 @@ def html_table(html):
     width = max(len(cells) for _, cells in rows)
     rows = [(head, cells + [""] * (width - len(cells))) for head, cells in rows]
     rows = _merge_index_name_row(rows)
-    # A narrow table gets its natural column widths (no wrapped headers); a wide one
-    # wraps its cells to the text width.
-    natural = sum(max(len(cells[k]) for _, cells in rows) + 3 for k in range(width)) <= 75
-    table = nodes.table(classes=["nb-html-table"] + (["colwidths-auto"] if natural else []))
+    table = nodes.table(classes=["nb-html-table"])
     group = nodes.tgroup(cols=width)
     table += group
     group.extend(nodes.colspec(colwidth=1) for _ in range(width))
@@ -159,6 +158,41 @@ class ExerciseNumbersForLatex(SphinxPostTransform):
             node.replace_self(reference)
 
 
+class NaturalWidthTables(SphinxPostTransform):
+    """Tables that fit on one line per row keep their natural column widths (LaTeX only).
+
+    Sphinx sets every table with ``tabulary`` over the full text width, which wraps short
+    headers and numbers ("hid-den_size", a date over two lines). A table whose rows fit in
+    about 95 characters gets ``l`` columns instead, as ``{tabularcolumns}`` would give it.
+    """
+
+    default_priority = 900  # after every table is made (myst-nb, book_extras, above)
+    formats = ("latex",)
+    MAX_CHARACTERS = 95
+
+    def run(self, **kwargs):
+        for table in list(self.document.findall(nodes.table)):
+            previous = table.previous_sibling() if table.parent else None
+            if isinstance(previous, addnodes.tabular_col_spec) or "colwidths-given" in table["classes"]:
+                continue
+            group = table.next_node(nodes.tgroup)
+            rows = list(group.findall(nodes.row)) if group else []
+            if not rows or any(len(entry.children) > 1 or entry.next_node(nodes.literal_block)
+                               for row in rows for entry in row.children):
+                continue
+            columns = group["cols"]
+            widest = [0] * columns
+            for row in rows:
+                if len(row.children) != columns:  # spanned cells: leave to tabulary
+                    break
+                for k, entry in enumerate(row.children):
+                    widest[k] = max(widest[k], len(entry.astext()))
+            else:
+                if sum(width + 3 for width in widest) <= self.MAX_CHARACTERS:
+                    table.parent.insert(table.parent.index(table),
+                                        addnodes.tabular_col_spec(spec="l" * columns))
+
+
 def _remember_web_depth(app, config):
     config.pdf_web_numfig_secnum_depth = config.numfig_secnum_depth
 
@@ -188,4 +222,5 @@ def setup(app):
     app.connect("env-get-updated", exercise_numbers_as_on_the_web, priority=900)
     app.add_post_transform(HtmlTablesForLatex)
     app.add_post_transform(ExerciseNumbersForLatex)
+    app.add_post_transform(NaturalWidthTables)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
