@@ -163,12 +163,12 @@ class NaturalWidthTables(SphinxPostTransform):
 
     Sphinx sets every table with ``tabulary`` over the full text width, which wraps short
     headers and numbers ("hid-den_size", a date over two lines). A table whose rows fit in
-    about 95 characters gets ``l`` columns instead, as ``{tabularcolumns}`` would give it.
+    about 105 characters gets ``l`` columns instead, as ``{tabularcolumns}`` would give it.
     """
 
     default_priority = 900  # after every table is made (myst-nb, book_extras, above)
     formats = ("latex",)
-    MAX_CHARACTERS = 95
+    MAX_CHARACTERS = 105
 
     def run(self, **kwargs):
         for table in list(self.document.findall(nodes.table)):
