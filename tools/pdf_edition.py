@@ -9,7 +9,7 @@ Exercises carry the numbers of the web edition ("Übung 3.1") in the PDF as well
 sphinx-jupyterbook-latex counts figures per part-and-chapter in LaTeX builds
 (``numfig_secnum_depth`` 2), which would make it "Übung 3.5.1".
 
-Tables whose rows fit on one line keep their natural widths in LaTeX.
+Tables keep their natural column widths in LaTeX, in a font small enough to fit.
 
 It also makes ``{numref}`` to an exercise print its number in LaTeX. Sphinx writes such a
 reference as ``\ref`` to a label that sphinx-exercise never numbers, which prints
@@ -159,38 +159,54 @@ class ExerciseNumbersForLatex(SphinxPostTransform):
 
 
 class NaturalWidthTables(SphinxPostTransform):
-    """Tables that fit on one line per row keep their natural column widths (LaTeX only).
+    """Tables keep their natural column widths, in a font small enough to fit (LaTeX only).
 
     Sphinx sets every table with ``tabulary`` over the full text width, which wraps short
-    headers and numbers ("hid-den_size", a date over two lines). A table whose rows fit in
-    about 105 characters gets ``l`` columns instead, as ``{tabularcolumns}`` would give it.
+    headers ("hid-den_size") and cuts wide numbers (a ``DataFrame`` with 16 columns). Here
+    a table gets ``l`` columns, as ``{tabularcolumns}`` would give it, and a font size by
+    the characters of its widest row (``\\pdftablesize``, see the preamble in _config.yml).
+    Tables with longer text in a cell stay with ``tabulary``, which wraps it.
     """
 
     default_priority = 900  # after every table is made (myst-nb, book_extras, above)
     formats = ("latex",)
-    MAX_CHARACTERS = 105
+    # (most characters in a row, font size, gap between columns) from the A4 text width
+    SIZES = [(105, "small", "4pt"), (130, "footnotesize", "3pt"), (165, "scriptsize", "2pt"),
+             (215, "tiny", "2pt")]
+    LONG_CELL = 60  # a cell with more characters is text to wrap
 
     def run(self, **kwargs):
         for table in list(self.document.findall(nodes.table)):
-            previous = table.previous_sibling() if table.parent else None
-            if isinstance(previous, addnodes.tabular_col_spec) or "colwidths-given" in table["classes"]:
+            widest = self._widest_cells(table)
+            if not widest or max(widest) > self.LONG_CELL:
                 continue
-            group = table.next_node(nodes.tgroup)
-            rows = list(group.findall(nodes.row)) if group else []
-            if not rows or any(len(entry.children) > 1 or entry.next_node(nodes.literal_block)
-                               for row in rows for entry in row.children):
+            chars = sum(width + 3 for width in widest)
+            size = next((s for s in self.SIZES if chars <= s[0]), None)
+            if size is None:
                 continue
-            columns = group["cols"]
-            widest = [0] * columns
-            for row in rows:
-                if len(row.children) != columns:  # spanned cells: leave to tabulary
-                    break
-                for k, entry in enumerate(row.children):
-                    widest[k] = max(widest[k], len(entry.astext()))
-            else:
-                if sum(width + 3 for width in widest) <= self.MAX_CHARACTERS:
-                    table.parent.insert(table.parent.index(table),
-                                        addnodes.tabular_col_spec(spec="l" * columns))
+            size_command = rf"\def\pdftablesize{{\{size[1]}\setlength{{\tabcolsep}}{{{size[2]}}}}}"
+            parent, index = table.parent, table.parent.index(table)
+            parent.insert(index + 1, nodes.raw("", "\\let\\pdftablesize\\pdftablesizedefault\n", format="latex"))
+            parent.insert(index, addnodes.tabular_col_spec(spec="l" * len(widest)))
+            parent.insert(index, nodes.raw("", size_command + "\n", format="latex"))
+
+    @staticmethod
+    def _widest_cells(table):
+        """Characters of the widest cell per column, or None (spans, blocks, given widths)."""
+        previous = table.previous_sibling() if table.parent else None
+        if isinstance(previous, addnodes.tabular_col_spec) or "colwidths-given" in table["classes"]:
+            return None
+        group = table.next_node(nodes.tgroup)
+        rows = list(group.findall(nodes.row)) if group else []
+        if not rows or any(len(row.children) != group["cols"] for row in rows):
+            return None
+        widest = [0] * group["cols"]
+        for row in rows:
+            for k, entry in enumerate(row.children):
+                if len(entry.children) > 1 or entry.next_node(nodes.literal_block):
+                    return None
+                widest[k] = max(widest[k], len(entry.astext()))
+        return widest
 
 
 def _remember_web_depth(app, config):
