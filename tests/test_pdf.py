@@ -79,6 +79,13 @@ def test_equation_references_have_one_pair_of_brackets(pdf):
     assert not doubled, f"{pdf.name}: doppelte Klammern um Gleichungsnummern: {doubled[:5]}"
 
 
+def test_no_blank_pages(pdf):
+    """Chapters start on the next page (openany), not on the next right-hand page."""
+    pages = text_of(pdf).split("\f")[:-1]  # pdftotext ends every page with a form feed
+    blank = [number for number, page in enumerate(pages, 1) if len(re.sub(r"\s", "", page)) < 5]
+    assert not blank, f"{pdf.name}: leere Seiten {blank}"
+
+
 def test_no_figure_as_text(pdf):
     text = text_of(pdf)
     for leftover in ("<Figure size", "<pandas.io.formats.style.Styler", "<IPython.core.display"):
