@@ -17,6 +17,7 @@ reference as ``\ref`` to a label that sphinx-exercise never numbers, which print
 edition) and links it to sphinx-exercise's anchor of the exercise.
 """
 
+import re
 from html.parser import HTMLParser
 
 from docutils import nodes
@@ -162,10 +163,11 @@ class NaturalWidthTables(SphinxPostTransform):
     """Tables keep their natural column widths, in a font small enough to fit (LaTeX only).
 
     Sphinx sets every table with ``tabulary`` over the full text width, which wraps short
-    headers ("hid-den_size") and cuts wide numbers (a ``DataFrame`` with 16 columns). Here
-    a table gets ``l`` columns, as ``{tabularcolumns}`` would give it, and a font size by
-    the characters of its widest row (``\\pdftablesize``, see the preamble in _config.yml).
-    Tables with longer text in a cell stay with ``tabulary``, which wraps it.
+    headers ("hid-den_size"), formulas and wide numbers (a ``DataFrame`` with 16 columns).
+    Here a column gets ``l`` (natural width), as ``{tabularcolumns}`` would give it, and
+    only a column with long text gets ``L`` (wrapped); a table without such a column gets
+    a font size by the characters of its widest row (``\\pdftablesize``, see the
+    preamble in _config.yml).
     """
 
     default_priority = 900  # after every table is made (myst-nb, book_extras, above)
@@ -174,25 +176,33 @@ class NaturalWidthTables(SphinxPostTransform):
     SIZES = [(105, "small", "4pt"), (130, "footnotesize", "3pt"), (165, "scriptsize", "2pt"),
              (215, "tiny", "2pt")]
     LONG_CELL = 60  # a cell with more characters is text to wrap
+    MAX_NATURAL_BESIDE_TEXT = 60  # characters the natural columns may take next to text
 
     def run(self, **kwargs):
         for table in list(self.document.findall(nodes.table)):
             widest = self._widest_cells(table)
-            if not widest or max(widest) > self.LONG_CELL:
+            if not widest:
                 continue
-            chars = sum(width + 3 for width in widest)
-            size = next((s for s in self.SIZES if chars <= s[0]), None)
-            if size is None:
-                continue
+            long_columns = [width > self.LONG_CELL for width in widest]
+            natural = sum(width + 3 for width, long in zip(widest, long_columns, strict=True) if not long)
+            if any(long_columns):
+                if natural > self.MAX_NATURAL_BESIDE_TEXT:
+                    continue
+                size = self.SIZES[0]
+            else:
+                size = next((s for s in self.SIZES if natural <= s[0]), None)
+                if size is None:
+                    continue
+            spec = "".join("L" if long else "l" for long in long_columns)
             size_command = rf"\def\pdftablesize{{\{size[1]}\setlength{{\tabcolsep}}{{{size[2]}}}}}"
             parent, index = table.parent, table.parent.index(table)
             parent.insert(index + 1, nodes.raw("", "\\let\\pdftablesize\\pdftablesizedefault\n", format="latex"))
-            parent.insert(index, addnodes.tabular_col_spec(spec="l" * len(widest)))
+            parent.insert(index, addnodes.tabular_col_spec(spec=spec))
             parent.insert(index, nodes.raw("", size_command + "\n", format="latex"))
 
     @staticmethod
     def _widest_cells(table):
-        """Characters of the widest cell per column, or None (spans, blocks, given widths)."""
+        """Printed characters of the widest cell per column, or None (spans, blocks, given widths)."""
         previous = table.previous_sibling() if table.parent else None
         if isinstance(previous, addnodes.tabular_col_spec) or "colwidths-given" in table["classes"]:
             return None
@@ -205,8 +215,19 @@ class NaturalWidthTables(SphinxPostTransform):
             for k, entry in enumerate(row.children):
                 if len(entry.children) > 1 or entry.next_node(nodes.literal_block):
                     return None
-                widest[k] = max(widest[k], len(entry.astext()))
+                widest[k] = max(widest[k], printed_length(entry))
         return widest
+
+
+def printed_length(node):
+    """About how many characters ``node`` takes in print: ``\\mathcal{L}`` counts as one."""
+    length = 0
+    for part in node.findall(nodes.Text):
+        text = part.astext()
+        if isinstance(part.parent, nodes.math):
+            text = re.sub(r"[{}^_ ]", "", re.sub(r"\\[a-zA-Z]+", "x", text))
+        length += len(text)
+    return length
 
 
 def _remember_web_depth(app, config):
