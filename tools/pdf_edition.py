@@ -1,20 +1,18 @@
 """Sphinx extension for the PDF edition (``local_extensions`` in ``_config.yml``).
 
-In LaTeX builds, a notebook output that holds an HTML table (a pandas ``DataFrame`` or
-``Styler``) becomes a real table. LaTeX cannot show HTML, and the plain-text fallback
-of a ``Styler`` is only its ``repr``. The transform runs before myst-nb selects a mime
-type per output (priority 4), so every other output keeps myst-nb's own choice.
+All of it acts in LaTeX builds only:
 
-Exercises carry the numbers of the web edition ("Übung 3.1") in the PDF as well:
-sphinx-jupyterbook-latex counts figures per part-and-chapter in LaTeX builds
-(``numfig_secnum_depth`` 2), which would make it "Übung 3.5.1".
-
-Tables keep their natural column widths in LaTeX, in a font small enough to fit.
-
-It also makes ``{numref}`` to an exercise print its number in LaTeX. Sphinx writes such a
-reference as ``\ref`` to a label that sphinx-exercise never numbers, which prints
-"Übung ??"; here it keeps the text Sphinx resolved ("Übung 3.1", the number of the web
-edition) and links it to sphinx-exercise's anchor of the exercise.
+- a notebook output that holds an HTML table (a pandas ``DataFrame`` or ``Styler``)
+  becomes a real table; LaTeX cannot show HTML, and the plain-text fallback of a
+  ``Styler`` is only its ``repr``. The transform runs before myst-nb selects a mime type
+  per output (priority 4), so every other output keeps myst-nb's own choice;
+- tables keep their natural column widths, in a font small enough to fit;
+- exercises carry the numbers of the web edition ("Übung 3.1"): sphinx-jupyterbook-latex
+  counts per part and chapter in LaTeX builds (``numfig_secnum_depth`` 2), which would
+  make it "Übung 3.5.1";
+- ``{numref}`` to an exercise prints its number. Sphinx writes such a reference as
+  ``\ref`` to a label that sphinx-exercise never numbers, which prints "Übung ??"; here it
+  keeps the text Sphinx resolved and links it to sphinx-exercise's anchor of the exercise.
 """
 
 import re
@@ -25,6 +23,7 @@ from sphinx import addnodes
 from sphinx.environment.collectors.toctree import TocTreeCollector
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
+from sphinx_exercise.nodes import exercise_enumerable_node, exercise_latex_number_reference
 
 logger = logging.getLogger(__name__)
 
@@ -146,8 +145,6 @@ class ExerciseNumbersForLatex(SphinxPostTransform):
     formats = ("latex",)
 
     def run(self, **kwargs):
-        from sphinx_exercise.nodes import exercise_enumerable_node, exercise_latex_number_reference
-
         registry = getattr(self.env, "sphinx_exercise_registry", {})
         for node in list(self.document.findall(addnodes.number_reference)):
             label = node.get("refid") or node.get("refuri", "").rpartition("#")[2]
