@@ -56,6 +56,7 @@ student: data
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not browser"
 
+# Needs both editions: make book and make student first.
 browser-test: $(STAMP)
 	$(BIN)/python -m pytest -m browser
 
