@@ -13,14 +13,14 @@ import argparse
 import sys
 
 from ._files import DataError
-from .mnist import DATA_DIR_ENV, fetch_mnist
+from .mnist import DATA_DIR_ENV, FILES, MIRRORS, fetch_mnist
 from .qm9 import load_qm9
 
 HELP = (
     "Ohne Internet: Laden Sie auf einem anderen Rechner die vier Dateien "
-    "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz und "
-    "t10k-labels-idx1-ubyte.gz herunter, legen Sie sie in einen Ordner DATEN/mnist/ und "
-    f"setzen Sie {DATA_DIR_ENV}=DATEN (Anleitung: README.md, Abschnitt „Daten“)."
+    f"{', '.join(name + '.gz' for name in FILES.values())} von {MIRRORS[0]} herunter, "
+    f"legen Sie sie in einen Ordner DATEN/mnist/ und setzen Sie {DATA_DIR_ENV}=DATEN "
+    "(Anleitung: README.md, Abschnitt „Daten“)."
 )
 BAR_WIDTH = 30
 DATASETS = ("mnist", "qm9")
