@@ -3,7 +3,8 @@ in tests/browser/test_accessibility.py). Together with assets/static/a11y.css an
 component templates in assets/templates/ it fixes what the theme gets wrong:
 
 - the sidebar's expand buttons (``<summary>`` with only an icon) get a German name that
-  names the section they open;
+  names the section they open; myst-nb's hidden code cells lose their English label, so
+  that their name is their visible German text ("Code-Zelle einblenden");
 - the bibliography uses ``role="listitem"`` instead of the deprecated ARIA role
   ``doc-biblioentry`` (a ``role="list"`` may only hold list items);
 - tables that scroll sideways (assets/static/book.css) can be reached with the keyboard
@@ -19,25 +20,31 @@ import html
 import re
 from pathlib import Path
 
+# The sidebar's expand button: <summary> holding only the theme's chevron icon.
+TOGGLE = '<summary><span class="toctree-toggle"'
 SUMMARY_AFTER_LINK = re.compile(
-    r'(<a class="[^"]*reference[^"]*" href="[^"]*">(?P<title>.*?)</a>\s*<details[^>]*>\s*)<summary>',
-    re.S)
-SUMMARY = "<summary>"
+    r'(<a class="[^"]*reference[^"]*" href="[^"]*">(?P<title>[^<]*(?:<(?!/a>)[^<]*)*)</a>\s*'
+    r'<details[^>]*>\s*)' + re.escape(TOGGLE))
+# myst-nb's hidden code cells: an English label that hides the visible German text.
+HIDDEN_CELL = '<summary aria-label="Toggle hidden content">'
 BIBLIO_ROLE = 'role="doc-biblioentry"'
 TABLE = re.compile(r"<table(?![^>]*tabindex)")
 
 
-def _summary_label(title=None):
+def _toggle(title=None):
+    """The sidebar's expand button with a German name (of the section it opens)."""
     if not title:
-        return '<summary aria-label="Unterseiten ein- oder ausblenden">'
+        return TOGGLE.replace("<summary>", '<summary aria-label="Unterseiten ein- oder ausblenden">')
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", "", title)).split())
-    return f'<summary aria-label="Unterseiten von „{html.escape(text)}“ ein- oder ausblenden">'
+    label = f"Unterseiten von „{html.escape(text)}“ ein- oder ausblenden"
+    return TOGGLE.replace("<summary>", f'<summary aria-label="{label}">')
 
 
 def accessible_html(text):
     """The page ``text`` with the fixes of this module applied (idempotent)."""
-    text = SUMMARY_AFTER_LINK.sub(lambda m: m.group(1) + _summary_label(m.group("title")), text)
-    text = text.replace(SUMMARY, _summary_label())
+    text = SUMMARY_AFTER_LINK.sub(lambda m: m.group(1) + _toggle(m.group("title")), text)
+    text = text.replace(TOGGLE, _toggle())
+    text = text.replace(HIDDEN_CELL, "<summary>")
     text = text.replace(BIBLIO_ROLE, 'role="listitem"')
     return TABLE.sub('<table tabindex="0"', text)
 
