@@ -6,6 +6,7 @@ system Chromium (conftest.py). The pages are found by crawling the builds, so ne
 are checked without a list to maintain. Run after ``make book`` and ``make student``.
 """
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ CASES = [(edition, path) for edition, folder in EDITIONS.items()
          for path in served_html_files(folder)] or [("lehrende", "(kein Build)")]
 
 
+@functools.cache
 def _bundled_axe():
     import axe_playwright_python
 
