@@ -132,10 +132,19 @@ def leaked_lines(blocks, public=""):
     return lines
 
 
-def public_text(source):
-    """Whitespace-normalised text of the pages and code of a prepared student source."""
-    files = [*Path(source).rglob("*.md"), *Path(source).rglob("*.py")]
-    return "\n".join(" ".join(path.read_text(encoding="utf-8").split()) for path in files)
+def public_text(root):
+    """Whitespace-normalised text that the student edition of the book at ``root`` may
+    show: its pages without solutions and its code (tests and hidden folders left out)."""
+    tops = [top for top in Path(root).iterdir()
+            if not top.name.startswith((".", "_")) and top.name not in ("tests", "artifacts")]
+    texts = []
+    for top in tops:
+        for path in [top] if top.is_file() else sorted(top.rglob("*")):
+            if path.suffix == ".md":
+                texts.append(split_solutions(student_text(path.read_text(encoding="utf-8")))[0])
+            elif path.suffix == ".py":
+                texts.append(path.read_text(encoding="utf-8"))
+    return "\n".join(" ".join(text.split()) for text in texts)
 
 
 def readable_texts(folder):
