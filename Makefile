@@ -47,9 +47,9 @@ book-fresh: data
 
 # JupyterLab in the project's environment; jupytext opens the MyST pages (.md) as
 # notebooks on a double click (tools/lab/overrides.json sets the default viewer).
-# Without the data JupyterLab still starts (chapters 1 and 2 need none).
+# Without the data JupyterLab still starts (chapter 1 needs none).
 lab: $(STAMP)
-	@$(BIN)/python -m codes.data || echo "make lab: ohne die Daten laufen nur die Kapitel 1 und 2; JupyterLab startet trotzdem." >&2
+	@$(BIN)/python -m codes.data || echo "make lab: ohne die Daten läuft nur Kapitel 1 (die anderen brauchen MNIST oder QM9); JupyterLab startet trotzdem." >&2
 	$(BIN)/jupyter-lab --LabApp.app_settings_dir=$(CURDIR)/tools/lab
 
 student: data
