@@ -54,9 +54,8 @@ def fetch(datasets=DATASETS, out=None) -> None:
     out = out or sys.stdout
     if "mnist" in datasets:
         print("MNIST: Dateien suchen und prüfen …", file=out, flush=True)
-        paths = fetch_mnist(progress=ProgressBar())
-        folders = sorted({str(path.parent) for path in paths.values()})
-        print(f"MNIST: 4 Dateien geprüft (SHA-256) in {', '.join(folders)}", file=out)
+        fetch_mnist(progress=ProgressBar())
+        print("MNIST: 4 Dateien geprüft (SHA-256)", file=out)
     if "qm9" in datasets:
         print("QM9: Daten aus qm9pack lesen (beim ersten Mal einige Sekunden) …", file=out,
               flush=True)
