@@ -16,9 +16,10 @@ from ._files import DataError
 from .mnist import DATA_DIR_ENV, FILES, MIRRORS, fetch_mnist
 from .qm9 import load_qm9
 
+_GZ = [f"{name}.gz" for name in FILES.values()]
 HELP = (
     "Ohne Internet: Laden Sie auf einem anderen Rechner die vier Dateien "
-    f"{', '.join(name + '.gz' for name in FILES.values())} von {MIRRORS[0]} herunter, "
+    f"{', '.join(_GZ[:-1])} und {_GZ[-1]} von {MIRRORS[0]} herunter, "
     f"legen Sie sie in einen Ordner DATEN/mnist/ und setzen Sie {DATA_DIR_ENV}=DATEN "
     "(Anleitung: README.md, Abschnitt „Daten“)."
 )
