@@ -123,8 +123,10 @@ class BasicGRU(BasicLSTM):
 
 # ANCHOR: attention
 class AdditiveAttention(nn.Module):
-    """Additive attention over time: e_t = v^T tanh(W^T h_t + b), alpha = softmax_t(e).
+    """Attention pooling over time: e_t = v^T tanh(W^T h_t + b), alpha = softmax_t(e).
 
+    The score is Bahdanau's additive one without a decoder state: the learned vector v
+    acts as one query shared by all sequences (attention pooling, Yang et al., 2016).
     The context is the weighted mean c = sum_t alpha_t h_t of all outputs.
     """
 

@@ -9,6 +9,7 @@ Plots of results: ``plot_gradient_norms``, ``plot_length_sweep``,
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+from matplotlib.ticker import FuncFormatter
 
 BLUE, ORANGE, GREEN, RED, GREY = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#555555"
 
@@ -25,6 +26,12 @@ def _arrow(ax, start, end, color="black", style="-|>", linestyle="-", rad=0.0, l
     ax.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=14, color=color,
                                  linestyle=linestyle, linewidth=lw,
                                  connectionstyle=f"arc3,rad={rad}", shrinkA=0, shrinkB=0))
+
+
+def _decimal_comma(colorbar):
+    """German tick labels on a colour bar: 0,05 instead of 0.05."""
+    colorbar.formatter = FuncFormatter(lambda value, _: f"{value:g}".replace(".", ","))
+    colorbar.update_ticks()
 
 
 def _blank_axes(figsize, xlim, ylim):
@@ -139,24 +146,29 @@ def draw_lstm_cell():
 def plot_gradient_norms(curves):
     """Gradient norm per time step t (log scale), one line per model in ``curves``."""
     fig, ax = plt.subplots(figsize=(6.8, 4.0))
-    styles = ["-", "--", "-.", ":"]
-    for (name, norms), style in zip(curves.items(), styles * 3, strict=False):
+    styles = ["-", "--", "-.", ":", (0, (6, 2, 1, 2, 1, 2))]
+    for (name, norms), style in zip(curves.items(), styles * 2, strict=False):
         steps = np.arange(1, len(norms) + 1)
         ax.semilogy(steps, norms, style, lw=2, label=name.replace("b_f", "$b_f$"))
     ax.set_xlabel("Zeitschritt $t$ der Eingabe")
     ax.set_ylabel(r"$\|\partial \ell / \partial x_t\|$ (Mittel über den Batch)")
-    ax.legend(loc="lower right", fontsize=9)
+    ax.legend(loc="lower right", fontsize=10)
     return fig
 
 
 def plot_length_sweep(results):
-    """Validation accuracy against sequence length, one line per model.
+    """Validation accuracy against sequence length: one point per run, a line through the means.
 
-    ``results``: a DataFrame with columns seq_len, model and val_acc (fraction).
+    ``results``: a DataFrame with columns seq_len, model, seed, num_classes and val_acc
+    (fraction), as ``codes.sequences.length_sweep`` returns it.
     """
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
-    for (name, group), marker in zip(results.groupby("model", sort=False), "os", strict=False):
-        ax.plot(group["seq_len"], 100 * group["val_acc"], marker=marker, lw=2, label=name)
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for (name, group), marker in zip(results.groupby("model", sort=False), "os^", strict=False):
+        means = group.groupby("seq_len")["val_acc"].mean()
+        line, = ax.plot(means.index, 100 * means.values, marker=marker, lw=2, ms=8,
+                        label=f"{name} (Mittel)")
+        ax.scatter(group["seq_len"], 100 * group["val_acc"], marker=marker, s=22,
+                   facecolors="none", edgecolors=line.get_color(), alpha=0.8, zorder=3)
     chance = 100 / results["num_classes"].iloc[0]
     ax.axhline(chance, color=GREY, ls=":", lw=1.5, label="Raten")
     ax.set_xscale("log")
@@ -166,7 +178,7 @@ def plot_length_sweep(results):
     ax.set_ylim(0, 105)
     ax.set_xlabel("Sequenzlänge $T$")
     ax.set_ylabel("Validierungsgenauigkeit (%)")
-    ax.legend(loc="center right", fontsize=9)
+    ax.legend(loc="lower left", fontsize=10)
     return fig
 
 
@@ -192,7 +204,7 @@ def plot_attention_heatmap(weights, signal_steps, labels=None, zoom=12):
     axes[0].set_yticks(range(len(weights)))
     axes[0].set_yticklabels([f"Klasse {y}" for y in labels] if labels is not None
                             else range(1, len(weights) + 1), fontsize=9)
-    fig.colorbar(image, ax=axes, label=r"$\alpha_t$", pad=0.02)
+    _decimal_comma(fig.colorbar(image, ax=axes, label=r"$\alpha_t$", pad=0.02))
     return fig
 
 
@@ -229,5 +241,5 @@ def plot_sequence_example(x, signal_steps):
     ax.set_yticks(range(x.shape[1]), ["Marke"] + [f"Klasse {k}" for k in range(x.shape[1] - 1)],
                   fontsize=9)
     ax.set_xlabel("Zeitschritt $t$")
-    fig.colorbar(image, ax=ax, pad=0.02, label="Wert")
+    _decimal_comma(fig.colorbar(image, ax=ax, pad=0.02, label="Wert"))
     return fig
