@@ -149,7 +149,7 @@ def plot_gradient_norms(curves):
     styles = ["-", "--", "-.", ":", (0, (6, 2, 1, 2, 1, 2))]
     for (name, norms), style in zip(curves.items(), styles * 2, strict=False):
         steps = np.arange(1, len(norms) + 1)
-        ax.semilogy(steps, norms, style, lw=2, label=name.replace("b_f", "$b_f$"))
+        ax.semilogy(steps, norms, linestyle=style, lw=2, label=name.replace("b_f", "$b_f$"))
     ax.set_xlabel("Zeitschritt $t$ der Eingabe")
     ax.set_ylabel(r"$\|\partial \ell / \partial x_t\|$ (Mittel über den Batch)")
     ax.legend(loc="lower right", fontsize=10)

@@ -3,11 +3,14 @@
 - ``mnist_as_sequences``: an MNIST image read row by row, 28 time steps of 28 pixels.
 - ``early_signal_task``: a synthetic classification task whose label sits only in the
   first few time steps of a long, noisy sequence.
+- ``fit_with_lr_drop``: train with Adam, the last epoch at a tenth of the learning rate.
 - ``length_sweep``: train models on the synthetic task for several sequence lengths
   and seeds, each until it solves the task or its epochs are spent.
 - ``input_gradient_norms``: how strongly the last hidden state h_T reacts to the input
   x_t at each earlier step t, to compare a plain RNN with an LSTM (vanishing gradients).
 """
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -154,6 +157,25 @@ def cpu_settings_for_small_rnns():
     torch.set_flush_denormal(True)
 
 
+# ANCHOR: fit_with_lr_drop
+def fit_with_lr_drop(model, train_loader, val_loader, epochs, lr, device, drop_epochs=1,
+                     factor=0.1):
+    """``fit`` with Adam for ``epochs`` epochs, the last ``drop_epochs`` of them at lr * factor.
+
+    A large learning rate learns fast but leaves the weights jumping around the minimum;
+    a few final epochs with a smaller one settle them (step decay). Returns the list of
+    validation accuracies, one per epoch.
+    """
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    accuracies = fit(model, train_loader, val_loader, epochs=epochs - drop_epochs,
+                     optimizer=optimizer, device=device).val_acc
+    for group in optimizer.param_groups:
+        group["lr"] = lr * factor
+    return accuracies + fit(model, train_loader, val_loader, epochs=drop_epochs,
+                            optimizer=optimizer, device=device).val_acc
+# ANCHOR_END: fit_with_lr_drop
+
+
 # ANCHOR: length_sweep
 def length_sweep(models, seq_lens, n_train, n_val, max_epochs, device, seeds=(0, 1, 2),
                  solved=0.95, lr=2e-3, batch_size=64):
@@ -177,14 +199,14 @@ def length_sweep(models, seq_lens, n_train, n_val, max_epochs, device, seeds=(0,
                 set_seed(seed)
                 model = make(x.shape[-1], num_classes).to(device)
                 optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-                for epoch in range(1, max_epochs + 1):
+                epochs, val_acc = 0, -math.inf
+                while epochs < max_epochs and val_acc < solved:  # one epoch per call
                     history = fit(model, train, val, epochs=1, optimizer=optimizer,
                                   device=device, progress=False)
-                    if history.val_acc[-1] >= solved:
-                        break
+                    epochs, val_acc = epochs + 1, history.val_acc[-1]
                 rows.append({"seq_len": seq_len, "model": name, "seed": seed,
-                             "num_classes": num_classes, "val_acc": history.val_acc[-1],
-                             "epochs": epoch})
+                             "num_classes": num_classes, "val_acc": val_acc,
+                             "epochs": epochs})
                 trained[seq_len, name, seed] = model
     return pd.DataFrame(rows), trained
 # ANCHOR_END: length_sweep

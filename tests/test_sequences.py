@@ -9,6 +9,7 @@ from codes.sequences import (
     attention_of,
     cell_path_gradient_norms,
     early_signal_task,
+    fit_with_lr_drop,
     input_gradient_norms,
     length_sweep,
     mnist_as_sequences,
@@ -121,3 +122,14 @@ def test_length_sweep_and_attention_on_a_tiny_run():
     predictions, weights = attention_of(trained[8, "Attention", 1], x, "cpu")
     assert predictions.shape == (3,) and weights.shape == (3, 8)
     assert np.allclose(weights.sum(axis=1), 1.0)
+
+
+def test_fit_with_lr_drop_lowers_the_rate_for_the_last_epochs():
+    torch.manual_seed(0)
+    x, y = early_signal_task(64, 5, seed=1)
+    from codes.training import make_loader
+    loader = make_loader(x, y, 32)
+    model = BasicLSTM(5, 8, 1, 4)
+    accuracies = fit_with_lr_drop(model, loader, loader, epochs=3, lr=1e-2, device="cpu",
+                                  drop_epochs=1)
+    assert len(accuracies) == 3 and all(0 <= a <= 1 for a in accuracies)
