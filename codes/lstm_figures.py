@@ -50,7 +50,7 @@ def draw_unrolled_rnn():
     Black arrows are the forward pass, red dashed arrows the gradient flowing back
     through time (backpropagation through time).
     """
-    fig, ax = _blank_axes((9.0, 3.4), (-0.8, 11.2), (-1.3, 2.4))
+    fig, ax = _blank_axes((7.2, 2.7), (-0.8, 11.2), (-1.3, 2.4))  # small: legible on phones
     # folded cell with the recurrent loop
     _box(ax, (0.4, 0.6), "RNN")
     _arrow(ax, (0.4, -0.7), (0.4, 0.3))
@@ -63,7 +63,7 @@ def draw_unrolled_rnn():
     # unrolled chain
     labels = ["1", "2", "3", "T"]
     xs = [4.0, 6.0, 8.0, 10.4]
-    ax.text(2.9, 0.6, "$h_0$", ha="left", va="center", fontsize=12)
+    ax.text(2.75, 0.6, "$h_0$", ha="left", va="center", fontsize=12)
     previous = 3.4
     for x, label in zip(xs, labels, strict=True):
         _box(ax, (x, 0.6), "RNN")
@@ -77,7 +77,7 @@ def draw_unrolled_rnn():
         _arrow(ax, (previous, 0.6), (x - 0.5, 0.6))
         _arrow(ax, (x - 0.5, 0.35), (previous, 0.35), color=RED, linestyle="--", lw=1.2)
         previous = x + 0.5
-    ax.text(10.4, -0.15, r"$\partial \ell / \partial h_T$", color=RED, ha="left", va="top",
+    ax.text(10.5, -0.15, r"$\partial \ell / \partial h_T$", color=RED, ha="left", va="top",
             fontsize=10)
     return fig
 # ANCHOR_END: unrolled
@@ -101,7 +101,7 @@ def draw_lstm_cell():
     The labels match the gate equations of the chapter; the cell state runs along the
     top and is only scaled (by f_t) and added to (i_t * c~_t), never squashed.
     """
-    fig, ax = _blank_axes((8.4, 4.8), (-1.4, 10.4), (-1.6, 5.0))
+    fig, ax = _blank_axes((7.0, 4.0), (-1.4, 10.4), (-1.6, 5.0))  # small: legible on phones
     ax.add_patch(FancyBboxPatch((0.0, -0.2), 8.6, 4.4, boxstyle="round,pad=0.05,rounding_size=0.3",
                                 facecolor="#f4f4f4", edgecolor=GREY))
     top, bottom = 3.6, 0.2
@@ -189,7 +189,7 @@ def plot_attention_heatmap(weights, signal_steps, labels=None, zoom=12):
     the end of the informative first ``signal_steps`` steps.
     """
     weights = np.asarray(weights)
-    fig, axes = plt.subplots(1, 2, figsize=(8.4, 0.3 * len(weights) + 1.4), sharey=True,
+    fig, axes = plt.subplots(1, 2, figsize=(6.8, 0.3 * len(weights) + 1.4), sharey=True,
                              gridspec_kw={"width_ratios": [3, 2]})
     top = float(weights.max())
     for ax, steps in zip(axes, (weights.shape[1], min(zoom, weights.shape[1])), strict=True):
@@ -212,7 +212,7 @@ def plot_mnist_attention(images, weights, labels, predictions):
     """MNIST digits, each with its attention weight per pixel row as a bar to the right."""
     columns = min(4, len(images))
     rows = -(-len(images) // columns)  # ceiling division
-    fig, axes = plt.subplots(rows, columns, figsize=(2.0 * columns, 1.9 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 1.6 * rows), squeeze=False)
     for ax in axes.flat[len(images):]:
         ax.axis("off")
     top = float(np.max(weights))
@@ -225,14 +225,14 @@ def plot_mnist_attention(images, weights, labels, predictions):
         ax.set_xlim(0, 35)
         ax.set_ylim(28, 0)
         ax.axis("off")
-        ax.set_title(f"{label} → {guess}", fontsize=10)
+        ax.set_title(f"{label} → {guess}", fontsize=11)
     return fig
 
 
 def plot_sequence_example(x, signal_steps):
     """One sequence of the early-signal task as an image: channels (rows) over time."""
     x = np.asarray(x)
-    fig, ax = plt.subplots(figsize=(7.6, 2.0))
+    fig, ax = plt.subplots(figsize=(6.6, 2.0))
     limit = float(np.abs(x).max())
     image = ax.imshow(x.T, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit,
                       interpolation="nearest", extent=(0.5, len(x) + 0.5, x.shape[1] - 0.5, -0.5))
