@@ -15,7 +15,7 @@ from codes.gradcheck import numerical_gradient, relative_error
 from codes.mlp import MLP
 
 # ANCHOR: example
-# A 2-3-2 network: sigmoid hidden layer, softmax output, cross-entropy; one example.
+# 2-3-2 network: sigmoid, then softmax with cross-entropy.
 EXAMPLE = {
     "x": np.array([1.0, 0.5]),
     "y": np.array([0.0, 1.0]),
@@ -33,16 +33,17 @@ EXAMPLE = {
 def backprop_by_hand(x, y, weights, biases):
     """Forward and backward pass of the 2-3-2 network, one equation per line."""
     (W1, W2), (b1, b2) = weights, biases
-    a1 = W1.T @ x + b1                      # Gl. (eq:mlp-layer), h_0 = x
-    h1 = 1 / (1 + np.exp(-a1))              # sigmoid
+    a1 = W1.T @ x + b1                  # Gl. (eq:mlp-layer), h_0 = x
+    h1 = 1 / (1 + np.exp(-a1))          # sigmoid
     a2 = W2.T @ h1 + b2
-    h2 = np.exp(a2) / np.exp(a2).sum()      # softmax
-    loss = -np.sum(y * np.log(h2))          # cross-entropy, Gl. (eq:mlp-softmax-ce)
-    delta2 = h2 - y                         # Gl. (eq:delta-softmax-ce)
-    delta1 = h1 * (1 - h1) * (W2 @ delta2)  # Gl. (eq:delta-recursion), sigma' = h (1 - h)
+    h2 = np.exp(a2) / np.exp(a2).sum()  # softmax
+    loss = -np.sum(y * np.log(h2))      # Gl. (eq:mlp-softmax-ce)
+    delta2 = h2 - y                     # Gl. (eq:delta-softmax-ce)
+    delta1 = h1 * (1 - h1) * (W2 @ delta2)  # Gl. (eq:delta-recursion)
     return {"a1": a1, "h1": h1, "a2": a2, "h2": h2, "loss": loss,
             "delta2": delta2, "delta1": delta1,
-            "grad_W2": np.outer(h1, delta2), "grad_b2": delta2,  # Gl. (eq:grad-W), (eq:grad-b)
+            # Gl. (eq:grad-W) and (eq:grad-b)
+            "grad_W2": np.outer(h1, delta2), "grad_b2": delta2,
             "grad_W1": np.outer(x, delta1), "grad_b1": delta1}
 # ANCHOR_END: by_hand
 
@@ -58,9 +59,9 @@ def example_network(example=EXAMPLE):
 
 # ANCHOR: check
 def difference_to_mlp(steps, example=EXAMPLE):
-    """Largest absolute difference between ``steps`` and the same quantities from ``MLP``."""
+    """Largest absolute difference between ``steps`` and ``MLP``."""
     net = example_network(example)
-    x, y = example["x"][None, :], example["y"][None, :]  # a mini-batch of n = 1
+    x, y = example["x"][None, :], example["y"][None, :]  # batch, n = 1
     (a1, a2), (_, h1, h2) = net.forward(x)
     grads_w, grads_b = net.backprop(x, y)
     from_mlp = {"a1": a1[0], "h1": h1[0], "a2": a2[0], "h2": h2[0],
@@ -73,7 +74,7 @@ def difference_to_mlp(steps, example=EXAMPLE):
 
 # ANCHOR: autograd
 def autograd_gradients(example=EXAMPLE):
-    """The same gradients from PyTorch: autograd records the graph and runs it backwards."""
+    """The same gradients from PyTorch's autograd."""
     import torch
 
     x, y = torch.tensor(example["x"]), torch.tensor(example["y"])
@@ -82,7 +83,7 @@ def autograd_gradients(example=EXAMPLE):
     h1 = torch.sigmoid(W1.T @ x + b1)
     h2 = torch.softmax(W2.T @ h1 + b2, dim=0)
     loss = -(y * torch.log(h2)).sum()
-    loss.backward()  # one backward pass through the recorded graph
+    loss.backward()  # backward pass through the recorded graph
     return {"grad_W1": W1.grad.numpy(), "grad_b1": b1.grad.numpy(),
             "grad_W2": W2.grad.numpy(), "grad_b2": b2.grad.numpy()}
 # ANCHOR_END: autograd
@@ -90,10 +91,11 @@ def autograd_gradients(example=EXAMPLE):
 
 # ANCHOR: timing
 def time_gradients(net, x, y, repeats=50, eps=1e-6):
-    """CPU seconds for all gradients: one backpropagation vs. central finite differences.
+    """CPU seconds for all gradients: backpropagation vs. finite differences.
 
-    Central differences (Gl. eq:central-difference) need two forward passes per parameter.
-    Returns a dict with both times, the number of parameters and the relative error.
+    Central differences (Gl. eq:central-difference) need two forward
+    passes per parameter. Returns both times, the number of parameters
+    and the largest relative error between the two gradients.
     """
     start = time.process_time()
     for _ in range(repeats):
@@ -105,12 +107,14 @@ def time_gradients(net, x, y, repeats=50, eps=1e-6):
         return net.loss(activations_in[-1], hs[-1], y)
 
     start = time.process_time()
-    numeric = [numerical_gradient(loss, theta, eps) for theta in net.weights + net.biases]
+    numeric = [numerical_gradient(loss, theta, eps)
+               for theta in net.weights + net.biases]
     seconds_numeric = time.process_time() - start
     analytic = grads_w + grads_b
-    error = max(relative_error(g, n) for g, n in zip(analytic, numeric, strict=True))
+    error = max(relative_error(g, n)
+                for g, n in zip(analytic, numeric, strict=True))
     return {"backprop": seconds_backprop, "numeric": seconds_numeric,
-            "parameters": sum(theta.size for theta in analytic), "error": error}
+            "parameters": sum(g.size for g in analytic), "error": error}
 # ANCHOR_END: timing
 
 
@@ -131,10 +135,10 @@ def draw_computational_graph():
     nodes = {**chain, **inputs}
     for name, (x, y) in nodes.items():
         color = "#fce5cd" if name in inputs else "#cfe2f3"
-        ax.add_patch(FancyBboxPatch((x - 0.38, y - 0.25), 0.76, 0.5,
+        ax.add_patch(FancyBboxPatch((x - 0.42, y - 0.28), 0.84, 0.56,
                                     boxstyle="round,pad=0.02,rounding_size=0.12",
                                     facecolor=color, edgecolor="black", lw=1.0, zorder=3))
-        ax.text(x, y, labels[name], ha="center", va="center", fontsize=14, zorder=4)
+        ax.text(x, y, labels[name], ha="center", va="center", fontsize=17, zorder=4)
 
     def arrow(start, end, color="black", style="-|>", rad=0.0, lw=1.2):
         ax.annotate("", xy=end, xytext=start, zorder=2,
@@ -145,10 +149,10 @@ def draw_computational_graph():
     names = list(chain)
     for left, right in zip(names[:-1], names[1:], strict=True):
         (x0, y0), (x1, y1) = chain[left], chain[right]
-        arrow((x0 + 0.38, y0), (x1 - 0.38, y1))
+        arrow((x0 + 0.42, y0), (x1 - 0.42, y1))
     for source, target in [("W1", "a1"), ("b1", "a1"), ("W2", "a2"), ("b2", "a2"), ("y", "loss")]:
         (x0, y0), (x1, y1) = inputs[source], chain[target]
-        arrow((x0, y0 - 0.25), (x1 + 0.3 * (x0 - x1) / 1.3, y1 + 0.25))
+        arrow((x0, y0 - 0.28), (x1 + 0.3 * (x0 - x1) / 1.3, y1 + 0.28))
     # Backward pass: deltas flow from the loss back to the input, below the chain.
     red = "#c0392b"
     back = [("loss", "a2", r"$\delta_2$"), ("a2", "h1", r"$W_2\,\delta_2$"),
@@ -158,8 +162,18 @@ def draw_computational_graph():
         if source == "loss":
             x0 -= 0.1
         arrow((x0, -0.3), (x1, -0.3), color=red, rad=-0.5, lw=1.4)
-        ax.text((x0 + x1) / 2, -1.05, text, ha="center", va="center", fontsize=13, color=red)
+        ax.text((x0 + x1) / 2, -1.05, text, ha="center", va="center", fontsize=16, color=red)
     ax.set_xlim(-0.45, 7.2)
     ax.set_ylim(-1.4, 1.7)
     ax.set_aspect("equal")
     return fig
+
+
+def power_of_ten(value):
+    """A small positive number as German text with a power of ten: 2.2e-16 -> "2 · 10⁻¹⁶"."""
+    exponent = int(np.floor(np.log10(value)))
+    mantissa = round(value / 10.0**exponent)
+    if mantissa == 10:
+        mantissa, exponent = 1, exponent + 1
+    superscript = str(exponent).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return f"{mantissa} · 10{superscript}"

@@ -48,3 +48,10 @@ def test_graph_labels_the_forward_and_backward_quantities():
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def test_power_of_ten_in_german():
+    from codes.backprop_example import power_of_ten
+
+    assert power_of_ten(2.2e-16) == "2 · 10⁻¹⁶"
+    assert power_of_ten(9.7e-9) == "1 · 10⁻⁸"
