@@ -24,16 +24,17 @@ LADDER = {
 
 # ANCHOR: runs
 def train_runs(layers, loss, train, val, *, eta, seeds, epochs, batch_size):
-    """Train one network per seed (initial weights and order of the mini-batches).
+    """Train one network per seed.
 
-    ``train`` and ``val`` are pairs (x, one-hot y). Returns the list of histories
-    and the list of trained networks, one per seed.
+    The seed fixes the initial weights and the order of the mini-batches.
+    ``train`` and ``val`` are pairs (x, one-hot y). Returns the histories
+    and the trained networks, one per seed.
     """
     histories, nets = [], []
     for seed in seeds:
         net = MLP(layers, loss=loss, seed=seed)
-        histories.append(net.train(*train, epochs=epochs, batch_size=batch_size, eta=eta,
-                                   validation_data=val, seed=seed))
+        histories.append(net.train(*train, epochs=epochs, batch_size=batch_size,
+                                   eta=eta, validation_data=val, seed=seed))
         nets.append(net)
     return histories, nets
 
@@ -46,9 +47,11 @@ def mean_and_spread(values):
 
 
 def largest_drop(curve):
-    """Largest fall of a curve from one epoch to the next (0 if it never falls)."""
+    """Largest fall of a curve from one epoch to the next (0 if none)."""
     curve = np.asarray(curve, dtype=np.float64)
-    return float(max(0.0, np.max(curve[:-1] - curve[1:]))) if len(curve) > 1 else 0.0
+    if len(curve) < 2:
+        return 0.0
+    return float(max(0.0, np.max(curve[:-1] - curve[1:])))
 # ANCHOR_END: runs
 
 
@@ -59,7 +62,7 @@ def is_noise(first, second):
 
 # ANCHOR: schedule
 def step_schedule(eta, epochs_high):
-    """Learning rate eta for the first ``epochs_high`` epochs, then eta / 10."""
+    """eta for the first ``epochs_high`` epochs, then eta / 10."""
     return lambda epoch: eta if epoch < epochs_high else eta / 10
 # ANCHOR_END: schedule
 

@@ -59,7 +59,7 @@ PROPERTY_NAMES = {
     "U": "innere Energie bei 298,15 K",
     "H": "Enthalpie bei 298,15 K",
     "G": "freie Enthalpie (Gibbs-Energie) bei 298,15 K",
-    "Cv": "Wärmekapazität C_v bei 298,15 K",
+    "Cv": "Wärmekapazität bei 298,15 K",
 }
 # Bump when the cache layout or the parsing changes, so that old caches are rebuilt.
 CACHE_VERSION = 1
