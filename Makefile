@@ -14,12 +14,13 @@ ifeq ($(origin NN_DATA_DIR), undefined)
 endif
 BUILD_FLAGS ?= -n -W --keep-going
 
-.PHONY: help venv book book-fresh student test browser-test lint bench clean
+.PHONY: help venv book book-fresh student pdf test browser-test lint bench clean
 
 help:
 	@echo "make book    – Umgebung anlegen und das ganze Buch mit Ausführung bauen"
 	@echo "make test    – Umgebung anlegen und alle Tests ausführen"
 	@echo "make student – Studierendenausgabe ohne Lösungen nach _build_student/"
+	@echo "make pdf     – beide Ausgaben als PDF (nach make book und make student)"
 	@echo "make bench   – Geschwindigkeitsvergleich der MLP-Implementierungen"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -40,6 +41,14 @@ book-fresh: $(STAMP)
 
 student: $(STAMP)
 	$(BIN)/python -m tools.student_build
+
+# PDF edition (XeLaTeX; the TeX packages are listed in the README), after `make book`:
+# the pages come from the execution cache, nothing executes again. Each PDF lands next
+# to its HTML: _build/html/kursbuch.pdf, _build_student/html/kursbuch-studierende.pdf.
+pdf: $(STAMP)
+	$(BIN)/jupyter-book build . --builder pdflatex $(BUILD_FLAGS)
+	mkdir -p _build/html && cp _build/latex/kursbuch.pdf _build/html/kursbuch.pdf
+	$(BIN)/python -m tools.student_build --pdf
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not browser"

@@ -2,6 +2,7 @@
 
     python -m tools.student_build                      # whole book -> _build_student/html
     python -m tools.student_build --pages psets/blatt_03_mlp.md --out /tmp/student
+    python -m tools.student_build --pdf                # PDF -> _build_student/html/kursbuch-studierende.pdf
 
 The sources are copied to OUT/source; in the copy every ``{solution}`` directive and
 every gated ``{solution-start}`` ... ``{solution-end}`` block (with its code cells) is
@@ -26,6 +27,7 @@ import yaml
 from tools.preview import preview_toc
 
 ROOT = Path(__file__).resolve().parents[1]
+PDF_NAME = "kursbuch-studierende.pdf"
 SKIP = shutil.ignore_patterns(".git", ".venv", "_build", "_build_student", ".pytest_cache",
                               ".ruff_cache", "__pycache__", ".ipynb_checkpoints", "artifacts")
 OPENING = re.compile(r"^\s*(?P<fence>`{3,}|:{3,})\{(?P<name>[\w-]+)\}")
@@ -98,6 +100,8 @@ def prepare_sources(root, source, student=True, execute=True):
     if student:
         config["title"] = f"{config.get('title', '')} (Studierendenausgabe)".strip()
         config.setdefault("sphinx", {}).setdefault("config", {})["hide_solutions"] = True
+        config.setdefault("parse", {}).setdefault("myst_substitutions", {})["pdf_link"] = (
+            f'<a href="{PDF_NAME}" download>{PDF_NAME}</a>')
     if not execute:
         config.setdefault("execute", {})["execute_notebooks"] = "off"
     elif (Path(root) / "_build" / ".jupyter_cache").is_dir():
@@ -110,9 +114,10 @@ def prepare_sources(root, source, student=True, execute=True):
 
 
 def build(root=ROOT, out=ROOT / "_build_student", pages=None, student=True, strict=True,
-          execute=True):
+          execute=True, pdf=False):
     """Build the (student) edition of the book at ``root`` into ``out``/html.
 
+    With ``pdf``, the LaTeX builder makes the PDF edition instead: OUT/html/PDF_NAME.
     Returns ``(return code of jupyter-book, number of solutions removed)``.
     """
     out = Path(out).resolve()
@@ -125,7 +130,14 @@ def build(root=ROOT, out=ROOT / "_build_student", pages=None, student=True, stri
             command += ["--toc", str(preview_toc(pages, tmp))]
         if strict:
             command += ["-n", "-W", "--keep-going"]
+        if pdf:
+            command += ["--builder", "pdflatex"]
         code = subprocess.run(command, check=False).returncode
+    if pdf:
+        if (work / "_build" / "latex" / "kursbuch.pdf").is_file():
+            html.mkdir(parents=True, exist_ok=True)
+            shutil.copy(work / "_build" / "latex" / "kursbuch.pdf", html / PDF_NAME)
+        return code, removed
     if (work / "_build" / "html").is_dir():
         if html.exists():
             shutil.rmtree(html)
@@ -138,10 +150,12 @@ def main():
     parser.add_argument("--out", default=str(ROOT / "_build_student"),
                         help="output folder (gets html/, source/ and work/)")
     parser.add_argument("--pages", nargs="+", help="build only these pages (relative to the root)")
+    parser.add_argument("--pdf", action="store_true", help=f"PDF statt HTML: OUT/html/{PDF_NAME}")
     parser.add_argument("--no-strict", action="store_true", help="without -n -W --keep-going")
     args = parser.parse_args()
-    code, removed = build(out=args.out, pages=args.pages, strict=not args.no_strict)
-    print(f"Studierendenausgabe: {removed} Lösungen entfernt; HTML: {Path(args.out).resolve() / 'html'}")
+    code, removed = build(out=args.out, pages=args.pages, strict=not args.no_strict, pdf=args.pdf)
+    result = Path(args.out).resolve() / "html" / (PDF_NAME if args.pdf else "")
+    print(f"Studierendenausgabe: {removed} Lösungen entfernt; {'PDF' if args.pdf else 'HTML'}: {result}")
     sys.exit(code)
 
 
