@@ -1,0 +1,130 @@
+"""Tables and figures of chapter 6, in German: the equal-budget comparison and Optuna's plots.
+
+Optuna's matplotlib plots (``optuna.visualization.matplotlib``) come with English titles,
+axis labels and decimal points; ``german_*`` relabels them for the book.
+"""
+
+import warnings
+
+import matplotlib.pyplot as plt
+import numpy as np
+import optuna
+import pandas as pd
+from matplotlib.ticker import FuncFormatter
+
+from codes.hpo import best_curve, count_states
+
+warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+# Best cell: dark text on light green, readable in the light and the dark theme alike.
+BEST_CELL = "background-color: #d4edda; color: #102a12; font-weight: bold"
+
+
+def comma(value, decimals=1):
+    """0.5 -> '0,5': German decimal comma."""
+    return f"{value:.{decimals}f}".replace(".", ",")
+
+
+def german_ticks(ax, axis="y", decimals=None):
+    """Tick labels with a decimal comma (``decimals`` None: as few digits as needed)."""
+    def label(value, _):
+        text = f"{value:g}" if decimals is None else f"{value:.{decimals}f}"
+        return text.replace(".", ",")
+    getattr(ax, f"{axis}axis").set_major_formatter(FuncFormatter(label))
+
+
+# ANCHOR: budget_plot
+def plot_budget(studies, budget, ax=None):
+    """Best validation accuracy (%) over cumulative compute seconds: mean and range over seeds."""
+    ax = ax or plt.subplots(figsize=(6.4, 4.2), layout="constrained")[1]
+    seconds = np.linspace(0, budget, 200)
+    for (name, runs), style in zip(studies.items(), ("-", "--", "-.", ":"), strict=False):
+        curves = []
+        for study in runs:
+            curve = best_curve(study, budget)
+            index = np.searchsorted(curve[:, 0], seconds, side="right") - 1
+            curves.append(np.where(index >= 0, 100 * curve[np.maximum(index, 0), 1], np.nan))
+        curves = np.array(curves)
+        line, = ax.plot(seconds, np.nanmean(curves, axis=0), style, lw=2, label=name)
+        ax.fill_between(seconds, np.nanmin(curves, axis=0), np.nanmax(curves, axis=0),
+                        color=line.get_color(), alpha=0.15)
+    ax.set_xlabel("Rechenzeit aller Versuche (s)")
+    ax.set_ylabel("Beste Validierungsgenauigkeit (%)")
+    german_ticks(ax, "x")
+    german_ticks(ax, "y")
+    ax.legend(loc="lower right")
+    return ax
+# ANCHOR_END: budget_plot
+
+
+def budget_table(studies, budget):
+    """One row per method: best validation accuracy (mean ± sd over seeds), trials, pruned."""
+    rows = {}
+    for name, runs in studies.items():
+        best = np.array([100 * best_curve(study, budget)[-1, 1] for study in runs])
+        counts = np.array([count_states(study, budget) for study in runs])
+        rows[name] = {"Mittel": best.mean(), "Streuung": best.std(ddof=1),
+                      "Minimum": best.min(), "Maximum": best.max(),
+                      "Versuche": counts[:, 0].mean(), "davon abgebrochen": counts[:, 1].mean()}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def style_budget_table(table):
+    """German formatting; the best mean in bold on light green."""
+    percent = {col: (lambda v: comma(v, 1) + " %") for col in ("Mittel", "Minimum", "Maximum")}
+    formats = {**percent, "Streuung": lambda v: comma(v, 2) + " Pp.",
+               "Versuche": lambda v: comma(v, 1), "davon abgebrochen": lambda v: comma(v, 1)}
+    best = table["Mittel"].idxmax()
+    return (table.style.format(formats)
+            .set_caption("Beste Validierungsgenauigkeit (%) bei gleichem Budget, "
+                         "über die Seeds der Sampler")
+            .map(lambda _: BEST_CELL, subset=pd.IndexSlice[[best], ["Mittel"]]))
+
+
+def _legend_german(ax, names):
+    legend = ax.get_legend()
+    if legend is not None:
+        for text in legend.get_texts():
+            text.set_text(names.get(text.get_text(), text.get_text()))
+
+
+def german_history(study, ax=None):
+    """Optuna's optimisation history with German labels, accuracy in percent."""
+    ax = optuna.visualization.matplotlib.plot_optimization_history(
+        study, target=lambda t: 100 * t.value, target_name="Validierungsgenauigkeit (%)")
+    ax.set_title("Verlauf der Suche")
+    ax.set_xlabel("Versuch")
+    ax.set_ylabel("Validierungsgenauigkeit (%)")
+    _legend_german(ax, {"Validierungsgenauigkeit (%)": "Versuch",
+                        "Best Value": "Bester bisher"})
+    german_ticks(ax, "y")
+    return ax
+
+
+def german_importances(study):
+    """Optuna's parameter importances (PED-ANOVA: needs no scikit-learn), labelled in German."""
+    ax = optuna.visualization.matplotlib.plot_param_importances(
+        study, evaluator=optuna.importance.PedAnovaImportanceEvaluator())
+    ax.set_title("Wichtigkeit der Hyperparameter")
+    ax.set_xlabel("Anteil an der Streuung der Validierungsgenauigkeit")
+    ax.set_ylabel("")
+    for text in ax.texts:  # the value printed at each bar
+        text.set_text(text.get_text().replace(".", ","))
+    german_ticks(ax, "x")
+    return ax
+
+
+def german_slice(study, params):
+    """Optuna's slice plot: accuracy over each chosen parameter, colour = trial number."""
+    axes = optuna.visualization.matplotlib.plot_slice(
+        study, params=params, target=lambda t: 100 * t.value,
+        target_name="Validierungsgenauigkeit (%)")
+    axes = np.atleast_1d(axes)
+    figure = axes[0].figure
+    figure.suptitle("Validierungsgenauigkeit über einzelnen Hyperparametern")
+    for ax in axes:
+        german_ticks(ax, "y")
+        if ax.get_xscale() != "log":
+            german_ticks(ax, "x")
+    for ax in figure.axes[len(axes):]:  # the colour bar
+        ax.set_ylabel("Versuch")
+    return axes
