@@ -60,7 +60,8 @@ def budget_table(studies, budget):
     """One row per method: best validation accuracy (mean ± sd over seeds), trials, pruned."""
     rows = {}
     for name, runs in studies.items():
-        best = np.array([100 * best_curve(study, budget)[-1, 1] for study in runs])
+        curves = [best_curve(study, budget) for study in runs]
+        best = np.array([100 * c[-1, 1] if len(c) else np.nan for c in curves])
         counts = np.array([count_states(study, budget) for study in runs])
         rows[name] = {"Mittel": best.mean(), "Streuung": best.std(ddof=1),
                       "Minimum": best.min(), "Maximum": best.max(),

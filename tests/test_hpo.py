@@ -74,7 +74,8 @@ def test_grid_sampler_reproduces_the_grid_by_hand_exactly(data):
     by_hand, best = grid_search_by_hand(
         GRID, lambda p: train_and_validate("mlp", p, data, epochs=2, device=device)[1])
     study = optuna.create_study(direction="maximize",
-                                sampler=optuna.samplers.GridSampler(GRID, seed=3))
+                                sampler=optuna.samplers.GridSampler(GRID, seed=3),
+                                pruner=optuna.pruners.NopPruner())
     study.optimize(make_objective("mlp", data, epochs=2, device=device))
     assert len(study.trials) == len(by_hand) == 8
     optuna_results = {tuple(sorted(t.params.items())): t.value for t in study.trials}
@@ -226,3 +227,42 @@ def test_two_workers_share_one_postgres_study(postgres_url):
     for worker in workers:
         wait(worker)
     check_every_trial_finished_once(postgres_url, study, 12, 2)
+
+
+# --- tables and figures ----------------------------------------------------------------------
+
+def test_budget_table_and_figures_are_german(data):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from codes.hpo_plots import (
+        BEST_CELL,
+        budget_table,
+        german_history,
+        german_importances,
+        plot_budget,
+        style_budget_table,
+    )
+
+    studies = {}
+    for name, sampler in {"Random": optuna.samplers.RandomSampler,
+                          "TPE": optuna.samplers.TPESampler}.items():
+        studies[name] = []
+        for seed in (0, 1):
+            study = optuna.create_study(direction="maximize", sampler=sampler(seed=seed))
+            study.optimize(make_objective("mlp", data, epochs=1), n_trials=4)
+            studies[name].append(study)
+    budget = max(spent_seconds(s) for runs in studies.values() for s in runs)
+    table = budget_table(studies, budget)
+    assert list(table.columns) == ["Mittel", "Streuung", "Minimum", "Maximum", "Versuche",
+                                   "davon abgebrochen"]
+    html = style_budget_table(table).to_html()
+    assert BEST_CELL.split(";")[1].strip() in html  # dark text on the light green
+    assert "failed" not in html and "status" not in html.lower() and "." not in (
+        table.loc["TPE"].map(lambda v: f"{v:.1f}".replace(".", ",")).str.cat())
+    ax = plot_budget(studies, budget)
+    assert ax.get_xlabel().startswith("Rechenzeit") and "." not in ax.get_yticklabels()[1].get_text()
+    history = german_history(studies["TPE"][0])
+    assert history.get_xlabel() == "Versuch" and history.get_title() == "Verlauf der Suche"
+    importance = german_importances(studies["TPE"][0])
+    assert all("." not in text.get_text() for text in importance.texts)
