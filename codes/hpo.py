@@ -246,7 +246,8 @@ def run_worker(study_name, *, n_trials, kind="mlp", sampler="tpe", n_train=2000,
     """One worker: join (or create) the study and run trials until it has ``n_trials``.
 
     Any number of workers may run this at the same time on one storage; the count of
-    finished trials is shared, so together they stop at ``n_trials``.
+    finished trials is shared, so together they stop at ``n_trials`` (a trial that another
+    worker is still running then finishes too). Optuna's default pruner (median) applies.
     """
     from codes.data.mnist import load_mnist  # only the worker reads MNIST itself
 
