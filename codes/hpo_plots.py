@@ -4,6 +4,7 @@ Optuna's matplotlib plots (``optuna.visualization.matplotlib``) come with Englis
 axis labels and decimal points; ``german_*`` relabels them for the book.
 """
 
+import logging
 import warnings
 
 import matplotlib.pyplot as plt
@@ -15,6 +16,7 @@ from matplotlib.ticker import FuncFormatter
 from codes.hpo import best_curve, count_states
 
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # Optuna's style asks for STIX
 # Best cell: dark text on light green, readable in the light and the dark theme alike.
 BEST_CELL = "background-color: #d4edda; color: #102a12; font-weight: bold"
 
@@ -44,9 +46,11 @@ def plot_budget(studies, budget, ax=None):
             index = np.searchsorted(curve[:, 0], seconds, side="right") - 1
             curves.append(np.where(index >= 0, 100 * curve[np.maximum(index, 0), 1], np.nan))
         curves = np.array(curves)
-        line, = ax.plot(seconds, np.nanmean(curves, axis=0), style, lw=2, label=name)
-        ax.fill_between(seconds, np.nanmin(curves, axis=0), np.nanmax(curves, axis=0),
-                        color=line.get_color(), alpha=0.15)
+        with warnings.catch_warnings():  # before the first trial ends there is no value yet
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean, low, high = (f(curves, axis=0) for f in (np.nanmean, np.nanmin, np.nanmax))
+        line, = ax.plot(seconds, mean, style, lw=2, label=name)
+        ax.fill_between(seconds, low, high, color=line.get_color(), alpha=0.15)
     ax.set_xlabel("Rechenzeit aller Versuche (s)")
     ax.set_ylabel("Beste Validierungsgenauigkeit (%)")
     german_ticks(ax, "x")
