@@ -85,22 +85,17 @@ def style_budget_table(table):
             .map(lambda _: BEST_CELL, subset=pd.IndexSlice[[best], ["Mittel"]]))
 
 
-def _legend_german(ax, names):
-    legend = ax.get_legend()
-    if legend is not None:
-        for text in legend.get_texts():
-            text.set_text(names.get(text.get_text(), text.get_text()))
-
-
 def german_history(study, ax=None):
-    """Optuna's optimisation history with German labels, accuracy in percent."""
+    """Optuna's optimisation history in German, accuracy in percent, with the best so far."""
     ax = optuna.visualization.matplotlib.plot_optimization_history(
-        study, target=lambda t: 100 * t.value, target_name="Validierungsgenauigkeit (%)")
+        study, target=lambda t: 100 * t.value, target_name="Versuch")
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    best = np.maximum.accumulate([100 * t.value for t in complete])
+    ax.step([t.number for t in complete], best, where="post", color="C3", label="Bester bisher")
     ax.set_title("Verlauf der Suche")
     ax.set_xlabel("Versuch")
     ax.set_ylabel("Validierungsgenauigkeit (%)")
-    _legend_german(ax, {"Validierungsgenauigkeit (%)": "Versuch",
-                        "Best Value": "Bester bisher"})
+    ax.legend(loc="lower right")
     german_ticks(ax, "y")
     return ax
 
@@ -109,7 +104,10 @@ def german_importances(study):
     """Optuna's parameter importances (PED-ANOVA: needs no scikit-learn), labelled in German."""
     ax = optuna.visualization.matplotlib.plot_param_importances(
         study, evaluator=optuna.importance.PedAnovaImportanceEvaluator())
-    ax.set_title("Wichtigkeit der Hyperparameter")
+    ax.set_title("")
+    ax.set_title("Wichtigkeit der Hyperparameter", loc="left")
+    if ax.get_legend() is not None:  # a single bar colour needs no legend
+        ax.get_legend().remove()
     ax.set_xlabel("Anteil an der Streuung der Validierungsgenauigkeit")
     ax.set_ylabel("")
     for text in ax.texts:  # the value printed at each bar
