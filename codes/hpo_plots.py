@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import optuna
 import pandas as pd
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from codes.hpo import best_curve, count_states
 
@@ -124,10 +124,11 @@ def german_slice(study, params):
     axes = np.atleast_1d(axes)
     figure = axes[0].figure
     figure.suptitle("Validierungsgenauigkeit über einzelnen Hyperparametern")
-    for ax in axes:
+    for ax, name in zip(axes, sorted(params), strict=True):  # Optuna sorts the panels
         german_ticks(ax, "y")
-        if ax.get_xscale() != "log":
-            german_ticks(ax, "x")
+        if name == "hidden_size":  # plain widths instead of 3 x 10^1 ...
+            ax.set_xticks([32, 64, 128, 256], ["32", "64", "128", "256"])
+            ax.xaxis.set_minor_formatter(NullFormatter())
     for ax in figure.axes[len(axes):]:  # the colour bar
         ax.set_ylabel("Versuch")
     return axes
