@@ -75,8 +75,8 @@ def budget_table(studies, budget):
 
 def style_budget_table(table):
     """German formatting; the best mean in bold on light green."""
-    percent = {col: (lambda v: comma(v, 1) + " %") for col in ("Mittel", "Minimum", "Maximum")}
-    formats = {**percent, "Streuung": lambda v: comma(v, 2) + " Pp.",
+    percent = {col: (lambda v: comma(v, 1) + "\u00a0%") for col in ("Mittel", "Minimum", "Maximum")}
+    formats = {**percent, "Streuung": lambda v: comma(v, 2) + "\u00a0Pp.",
                "Versuche": lambda v: comma(v, 1), "davon abgebrochen": lambda v: comma(v, 1)}
     best = table["Mittel"].idxmax()
     return (table.style.format(formats)
