@@ -85,6 +85,15 @@ def style_budget_table(table):
             .map(lambda _: BEST_CELL, subset=pd.IndexSlice[[best], ["Mittel"]]))
 
 
+def legible_on_phones(figure, width=5.0, height=3.6, fontsize=11):
+    """A narrow figure with text no smaller than ``fontsize``: readable at 390 px width."""
+    figure.set_size_inches(width, height)
+    for text in figure.findobj(lambda artist: hasattr(artist, "set_fontsize")):
+        if hasattr(text, "get_fontsize"):
+            text.set_fontsize(max(text.get_fontsize(), fontsize))
+    return figure
+
+
 def german_history(study, ax=None):
     """Optuna's optimisation history in German, accuracy in percent, with the best so far."""
     ax = optuna.visualization.matplotlib.plot_optimization_history(
@@ -123,7 +132,7 @@ def german_slice(study, params):
         target_name="Validierungsgenauigkeit (%)")
     axes = np.atleast_1d(axes)
     figure = axes[0].figure
-    figure.suptitle("Validierungsgenauigkeit über einzelnen Hyperparametern")
+    figure.suptitle("Genauigkeit je Hyperparameter")
     for ax, name in zip(axes, sorted(params), strict=True):  # Optuna sorts the panels
         german_ticks(ax, "y")
         if name == "hidden_size":  # plain widths instead of 3 x 10^1 ...
