@@ -20,6 +20,7 @@ import warnings
 
 import numpy as np
 import optuna
+import sqlalchemy
 import torch
 from torch import nn
 
@@ -172,11 +173,18 @@ def storage(url=None, heartbeat=False):
     if not url.startswith(("sqlite:", "postgresql", "mysql")):
         raise ValueError(f"Unbekannte Datenbank-URL {url!r}: erwartet wird z. B. "
                          "'sqlite:///optuna.db' oder 'postgresql+psycopg://user@host/db'.")
-    if not heartbeat:
-        return optuna.storages.RDBStorage(url)
-    return optuna.storages.RDBStorage(
-        url, heartbeat_interval=1, grace_period=3,
-        failed_trial_callback=optuna.storages.RetryFailedTrialCallback(max_retry=3))
+    options = {}
+    if heartbeat:
+        options = {"heartbeat_interval": 1, "grace_period": 3,
+                   "heartbeat_stale_trial_callback":
+                       optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=3)}
+    for attempt in range(3):
+        try:
+            return optuna.storages.RDBStorage(url, **options)
+        except sqlalchemy.exc.SQLAlchemyError:  # another worker is creating the tables
+            if attempt == 2:
+                raise
+            time.sleep(1 + attempt)
 # ANCHOR_END: storage
 
 
