@@ -205,7 +205,9 @@ def compare_methods(methods, objective, *, seeds, url, budget_seconds=None):
                 study_name=f"{name} (Seed {seed})", storage=storage(url),
                 direction="maximize", sampler=sampler, pruner=pruner)
             callbacks = [] if budget_seconds is None else [budget_callback(budget_seconds)]
-            study.optimize(objective, callbacks=callbacks)
+            # A diverging configuration (fit raises FloatingPointError on NaN) is recorded
+            # as a failed trial, and the study goes on.
+            study.optimize(objective, callbacks=callbacks, catch=(FloatingPointError,))
             studies[name].append(study)
         if budget_seconds is None:  # the grid just ran: it sets the budget
             budget_seconds = max(spent_seconds(study) for study in studies[name])
@@ -271,7 +273,8 @@ def run_worker(study_name, *, n_trials, kind="mlp", sampler="tpe", n_train=2000,
         direction="maximize", sampler=samplers[sampler](seed=seed), load_if_exists=True)
     finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     study.optimize(make_objective(kind, data, epochs=epochs, seed=seed),
-                   callbacks=[optuna.study.MaxTrialsCallback(n_trials, states=finished)])
+                   callbacks=[optuna.study.MaxTrialsCallback(n_trials, states=finished)],
+                   catch=(FloatingPointError,))
     return study
 # ANCHOR_END: worker
 
