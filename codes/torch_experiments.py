@@ -95,10 +95,15 @@ def gradient_norms_at_init(build, x, y, seeds):
 
 @torch.no_grad()
 def activation_scales(model, x):
-    """Root mean square of the output h_l of every activation layer of a ``BasicMLP``."""
+    """How much the output h_l of every activation layer of a ``BasicMLP`` varies with the input.
+
+    The standard deviation of each neuron over the examples of ``x``, averaged over the
+    neurons: only this part carries information about the input (a constant offset,
+    e.g. from the biases, does not).
+    """
     scales, h = [], x.flatten(start_dim=1)
     for module in model.network:
         h = module(h)
         if isinstance(module, (torch.nn.ReLU, torch.nn.Sigmoid, torch.nn.Tanh, torch.nn.GELU)):
-            scales.append(h.pow(2).mean().sqrt().item())
+            scales.append(h.std(dim=0).mean().item())
     return np.array(scales)
