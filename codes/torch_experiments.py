@@ -54,6 +54,13 @@ def german(value, digits=1):
     return f"{value:.{digits}f}".replace(".", ",")
 
 
+def german_sci(value, digits=1):
+    """Scientific notation with a decimal comma and a superscript power, e.g. 5,7 · 10⁻⁷."""
+    mantissa, exponent = f"{value:.{digits}e}".split("e")
+    power = str(int(exponent)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return f"{mantissa.replace('.', ',')} · 10{power}"
+
+
 def pm(pair, digits=1):
     """'mean ± spread' with decimal commas, e.g. '93,7 ± 0,4'."""
     return f"{german(pair[0], digits)} ± {german(pair[1], digits)}"

@@ -8,6 +8,7 @@ from codes.torch_experiments import (
     activation_scales,
     differs,
     german,
+    german_sci,
     gradient_norms_at_init,
     mean_spread,
     pm,
@@ -45,6 +46,8 @@ def test_mean_spread_and_noise_rule():
 def test_german_formatting():
     assert german(93.75, 1) == "93,8"
     assert pm((93.71, 0.42)) == "93,7 ± 0,4"
+    assert german_sci(5.7e7) == "5,7 · 10⁷"
+    assert german_sci(4.04e-7, 0) == "4 · 10⁻⁷"
 
 
 def test_activation_scales_shrink_with_pytorch_init_and_not_with_he():
