@@ -11,16 +11,16 @@ initial states on the input's device.
 import torch
 from torch import nn
 
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} muss eine positive ganze Zahl sein, nicht {value!r}.")
+from codes.checks import check_dropout, check_tensor
+from codes.checks import check_positive_int as _check_positive_int
 
 
-def check_sequence_batch(x, input_size):
-    """Raise a ValueError unless x is a tensor of shape (batch, time, input_size)."""
-    if not isinstance(x, torch.Tensor):
-        raise ValueError(f"Erwartet wird ein torch.Tensor, nicht {type(x).__name__}.")
+def check_sequence_batch(x, input_size, model=None):
+    """Raise a ValueError unless x is a tensor of shape (batch, time, input_size).
+
+    With ``model`` the tensor must also have the dtype and device of its weights.
+    """
+    check_tensor(x, f"(batch, time, features) = (n, T, {input_size})", model)
     if x.dim() != 3:
         raise ValueError(
             f"Erwartet wird eine Eingabe der Form (batch, time, features) = (n, T, {input_size}) "
@@ -63,8 +63,7 @@ class LSTMTrunk(nn.Module):
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size),
                             ("num_layers", num_layers)):
             _check_positive_int(name, value)
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout muss in [0, 1) liegen, nicht {dropout!r}.")
+        check_dropout(dropout)
         if not isinstance(bidirectional, bool):
             raise ValueError(
                 f"bidirectional muss True oder False sein, nicht {bidirectional!r}.")
@@ -80,7 +79,7 @@ class LSTMTrunk(nn.Module):
 
     def encode(self, x):
         """All outputs H = (h_1, ..., h_T) of the last layer, shape (n, T, output_size)."""
-        check_sequence_batch(x, self.input_size)
+        check_sequence_batch(x, self.input_size, self)
         # h_0 = c_0 = 0, created where x lives (CPU or GPU) and with its dtype.
         shape = (self.num_layers * self.num_directions, x.shape[0], self.hidden_size)
         h0, c0 = x.new_zeros(shape), x.new_zeros(shape)

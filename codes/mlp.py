@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from codes.activations import ReLU, Softmax, get_activation
+from codes.checks import check_learning_rate, check_positive_int, is_positive_int
 from codes.losses import check_output_activation, get_loss
 
 
@@ -34,7 +35,7 @@ def parse_layers(layers):
         if not (isinstance(pair, tuple | list) and len(pair) == 2):
             raise ValueError(f"Erwartet wird ein Paar (Breite, Aktivierung), erhalten: {pair!r}.")
         width = pair[0]
-        if not isinstance(width, int | np.integer) or width <= 0:
+        if not is_positive_int(width):
             raise ValueError(f"Schichtbreiten müssen positive ganze Zahlen sein, erhalten: {width!r}.")
     if pairs[0][1] is not None:
         raise ValueError("Der erste Eintrag ist die Eingabe und hat keine Aktivierung (None).")
@@ -128,6 +129,7 @@ class MLP:
         W_l is updated in place as soon as delta_{l-1} no longer needs it.
         """
         x, y = self._check_xy(x, y, one_hot=False)
+        eta = check_learning_rate(eta, "eta")
         for k, step_w, step_b in self.backward(x, y, eta / len(x)):
             if weight_decay:  # L2 penalty lambda/2 ||W_l||^2 adds lambda W_l to the gradient
                 self.weights[k] *= 1.0 - eta * weight_decay
@@ -136,11 +138,12 @@ class MLP:
     # ANCHOR_END: update
 
     # ANCHOR: train_step
-    def train_step(self, x, y, eta, batch_size, *, weight_decay=0.0, rng=None):
+    def train_step(self, x, y, eta, batch_size, *, weight_decay=0.0, rng=None, epoch=1):
         """One epoch of mini-batch SGD: shuffle once, then one update per mini-batch."""
         x, y = self._check_xy(x, y)
-        for x_batch, y_batch in minibatches(x, y, batch_size, rng):
+        for batch, (x_batch, y_batch) in enumerate(minibatches(x, y, batch_size, rng), start=1):
             self.update_mini_batch(x_batch, y_batch, eta, weight_decay)
+            self._check_finite_step(epoch, batch)
     # ANCHOR_END: train_step
 
     # ANCHOR: train_epochs
@@ -153,19 +156,21 @@ class MLP:
         "val_loss"; for one-hot targets also "accuracy" and "val_accuracy".
         """
         schedule = eta if callable(eta) else (lambda epoch: eta)
-        if epochs <= 0 or batch_size <= 0 or min(schedule(e) for e in range(epochs)) <= 0:
-            raise ValueError("epochs, batch_size und eta müssen positiv sein.")
+        _check_train_arguments(epochs, batch_size, schedule)
         x, y = self._check_xy(x, y)
         sets = {"": (x, y)}
         if validation_data is not None:
             sets["val_"] = self._check_xy(*validation_data)
+        _check_finite_data(sets)  # NaN or inf in the data: stop before any computation
         rng = np.random.default_rng(seed)
         history = {}
         for epoch in range(epochs):
-            self.train_step(x, y, schedule(epoch), batch_size, weight_decay=weight_decay, rng=rng)
+            self.train_step(x, y, schedule(epoch), batch_size, weight_decay=weight_decay, rng=rng,
+                            epoch=epoch + 1)
             for prefix, (xs, ys) in sets.items():
                 for name, value in self.evaluate(xs, ys).items():
                     history.setdefault(prefix + name, []).append(value)
+            _check_finite_loss(history, sets, epoch + 1)
         return history
     # ANCHOR_END: train_epochs
 
@@ -200,9 +205,48 @@ class MLP:
                 f"Erwartet werden x der Form (n, {self.sizes[0]}) und y der Form "
                 f"(n, {self.sizes[-1]}), erhalten: x {x.shape}, y {y.shape}. "
                 "Klassenlabels bitte mit one_hot kodieren.")
+        if len(x) == 0:
+            raise ValueError(f"Der (Mini-)Batch ist leer: x hat die Form {x.shape}, "
+                             "erwartet wird mindestens ein Beispiel (n ≥ 1).")
         if one_hot and self.loss.name == "cross_entropy" and len(y) and not _is_one_hot(y):
             raise ValueError("Kreuzentropie verlangt one-hot-kodierte Zielwerte y (eine 1 pro Zeile).")
         return x, y
+
+    def _check_finite_step(self, epoch, batch):
+        # Every non-finite row of delta_L reaches b_L in the update: a check of d_L numbers.
+        if not np.isfinite(self.biases[-1]).all():
+            raise FloatingPointError(_diverged(f"in Epoche {epoch}, Mini-Batch {batch}"))
+
+
+def _diverged(where):
+    return (f"Training abgebrochen {where}: Gewichte oder Verlust sind NaN oder unendlich "
+            f"geworden, das Training divergiert. Verkleinern Sie die Lernrate eta.")
+
+
+def _check_train_arguments(epochs, batch_size, schedule):
+    check_positive_int("epochs", epochs)
+    check_positive_int("batch_size", batch_size)
+    for epoch in range(epochs):  # every learning rate of the schedule, before training
+        check_learning_rate(schedule(epoch), "eta")
+
+
+def _check_finite_data(sets):
+    """Raise if x or y of a data set (prefix -> (x, y)) hold NaN or inf; name the first row."""
+    for prefix, (x, y) in sets.items():
+        for label, values in (("Eingaben x", x), ("Zielwerte y", y)):
+            bad = ~np.isfinite(values).all(axis=1)
+            if bad.any():
+                name = "Validierungsdaten" if prefix else "Trainingsdaten"
+                raise ValueError(
+                    f"Training nicht gestartet: Die {label} der {name} enthalten NaN oder "
+                    f"unendliche Werte (zuerst in Zeile {int(np.argmax(bad))}; {int(bad.sum())} "
+                    f"von {len(bad)} Zeilen betroffen). Entfernen oder ersetzen Sie diese "
+                    "Beispiele vor dem Training.")
+
+
+def _check_finite_loss(history, sets, epoch):
+    if not all(np.isfinite(history[prefix + "loss"][-1]) for prefix in sets):
+        raise FloatingPointError(_diverged(f"nach Epoche {epoch}"))
 
 
 # ANCHOR: minibatches
@@ -212,8 +256,8 @@ def minibatches(x, y, batch_size, rng=None):
     Each shuffled batch gathers its rows from the random order (a small copy per batch),
     which is cheaper than copying the whole data set once per epoch.
     """
-    if batch_size <= 0:
-        raise ValueError(f"batch_size muss positiv sein, erhalten: {batch_size}.")
+    if not is_positive_int(batch_size):
+        raise ValueError(f"batch_size muss eine positive ganze Zahl sein, erhalten: {batch_size!r}.")
     if rng is None:
         for start in range(0, len(x), batch_size):
             yield x[start:start + batch_size], y[start:start + batch_size]

@@ -6,8 +6,12 @@ logits of shape ``(n, num_classes)``; for regression use ``num_classes`` outputs
 a list ``hidden_sizes``, e.g. ``[256, 128, 64]`` for a net that narrows gradually.
 """
 
+import math
+
 import torch
 from torch import nn
+
+from codes.checks import check_dropout, check_tensor, is_positive_int
 
 TORCH_ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU,
                      "identity": nn.Identity}
@@ -25,16 +29,32 @@ def make_activation(name):
 
 def check_sizes(input_size, hidden_sizes, num_classes, dropout):
     """Raise a ValueError that says what is expected for impossible layer sizes."""
+    if isinstance(hidden_sizes, str) or not hasattr(hidden_sizes, "__iter__"):
+        raise ValueError(f"hidden_sizes ist eine Liste von Breiten, z. B. [128, 64], "
+                         f"nicht {hidden_sizes!r}.")
     hidden_sizes = list(hidden_sizes)
     if not hidden_sizes:
         raise ValueError("hidden_sizes darf nicht leer sein; erwartet wird z. B. [128, 64].")
     sizes = {"input_size": [input_size], "hidden_sizes": hidden_sizes, "num_classes": [num_classes]}
     for name, values in sizes.items():
-        if any(int(v) != v or v < 1 for v in values):
+        if not all(is_positive_int(v) for v in values):
             raise ValueError(f"{name} muss aus positiven ganzen Zahlen bestehen, nicht {values}.")
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout ist eine Wahrscheinlichkeit in [0, 1), nicht {dropout}.")
-    return hidden_sizes
+    check_dropout(dropout)
+    return [int(v) for v in hidden_sizes]
+
+
+def check_batch(x, first_layer):
+    """Raise a ValueError unless x is a batch of shape (n, d_0) for ``first_layer`` (nn.Linear).
+
+    Any shape (n, ...) with d_0 values per example is accepted (images are flattened).
+    """
+    width = first_layer.in_features
+    check_tensor(x, f"(n, {width})", first_layer)
+    if x.dim() < 2 or math.prod(x.shape[1:]) != width:
+        single = " Ein einzelnes Beispiel machen Sie mit x.unsqueeze(0) zum Batch." if x.dim() < 2 else ""
+        raise ValueError(
+            f"Erwartet wird ein Batch der Form (n, {width}) (oder (n, ...) mit {width} Werten pro "
+            f"Beispiel, z. B. Bilder), nicht {tuple(x.shape)}.{single}")
 
 
 # ANCHOR: linear
@@ -96,6 +116,7 @@ class BasicMLP(nn.Module):
         self.network = nn.Sequential(*layers)
 
     def forward(self, x):
+        check_batch(x, self.network[0])  # a German error for a wrong shape or type
         return self.network(x.flatten(start_dim=1))
 # ANCHOR_END: basic_mlp
 
@@ -166,6 +187,7 @@ class AdvancedMLP(nn.Module):
         self.classifier = linear(widths[-1], num_classes, "identity", init)
 
     def forward(self, x):
+        check_batch(x, self.features[0])  # a German error for a wrong shape or type
         h = self.features(x.flatten(start_dim=1))
         return self.classifier(self.blocks(h))
 # ANCHOR_END: advanced_mlp

@@ -16,6 +16,7 @@ import functools
 import math
 import random
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from codes.checks import check_learning_rate, check_positive_int
 from codes.files import atomic_path
 
 TASKS = ("classification", "regression")
@@ -125,19 +127,24 @@ class History:
 
 
 # ANCHOR: train_epoch
-def train_epoch(model, loader, loss_fn, optimizer, device):
+def train_epoch(model, loader, loss_fn, optimizer, device, epoch=None):
     """One pass over ``loader`` with one gradient step per mini-batch.
 
     Returns the mean loss over all examples and the accuracy (None for
-    regression).
+    regression). NaN or inf stops training with an error naming ``epoch`` and batch.
     """
     model.train()  # dropout active, batch norm uses batch statistics
     totals = _Totals()
-    for x, y in loader:
+    batchnorm = uses_batchnorm(model)
+    for batch, (x, y) in enumerate(loader, start=1):
+        if batchnorm and len(y) == 1:  # one example has no batch statistics
+            totals.skip_single_example()
+            continue
         x, y = x.to(device), y.to(device)
         optimizer.zero_grad()
         output = model(x)
         loss = loss_fn(output, _match_targets(y, output))
+        check_finite(x, y, loss, epoch, batch)  # NaN or inf: stop and say where
         loss.backward()  # autograd: d loss / d parameter for every parameter
         optimizer.step()
         totals.add(loss, output, y)
@@ -147,14 +154,16 @@ def train_epoch(model, loader, loss_fn, optimizer, device):
 
 # ANCHOR: evaluate
 @torch.no_grad()
-def evaluate(model, loader, loss_fn, device):
+def evaluate(model, loader, loss_fn, device, epoch=None):
     """Mean loss and accuracy (None for regression), without gradients."""
     model.eval()  # dropout off, batch norm uses its running statistics
     totals = _Totals()
-    for x, y in loader:
+    for batch, (x, y) in enumerate(loader, start=1):
         x, y = x.to(device), y.to(device)
         output = model(x)
-        totals.add(loss_fn(output, _match_targets(y, output)), output, y)
+        loss = loss_fn(output, _match_targets(y, output))
+        check_finite(x, y, loss, epoch, batch, phase="Auswertung")
+        totals.add(loss, output, y)
     return totals.result()
 # ANCHOR_END: evaluate
 
@@ -175,11 +184,47 @@ def _match_targets(y, output):
     return y
 
 
+def uses_batchnorm(model):
+    """True if ``model`` contains a BatchNorm layer (it needs >= 2 examples per training batch)."""
+    kinds = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
+    return any(isinstance(module, kinds) for module in model.modules())
+
+
+def check_finite(x, y, loss, epoch, batch, phase="Training"):
+    """Raise a FloatingPointError naming epoch and batch if x, y or the loss hold NaN or inf."""
+    parts = {"die Eingaben x enthalten NaN oder unendliche Werte": x,
+             "die Zielwerte y enthalten NaN oder unendliche Werte": y,
+             "der Verlust ist NaN oder unendlich": loss}
+    finite = torch.stack([torch.isfinite(t).all() for t in parts.values()]).tolist()  # one sync
+    if all(finite):
+        return
+    problem = next(text for text, ok in zip(parts, finite, strict=True) if not ok)
+    if problem.startswith("der Verlust"):
+        advice = ("Das Training divergiert: Verkleinern Sie die Lernrate lr oder prüfen Sie "
+                  "Modell und Verlustfunktion.")
+    else:
+        advice = ("Entfernen oder ersetzen Sie diese Werte in den Daten, bevor Sie trainieren "
+                  "(torch.isfinite zeigt, welche Beispiele betroffen sind).")
+    where = f"Mini-Batch {batch}" if epoch is None else f"Epoche {epoch}, Mini-Batch {batch}"
+    raise FloatingPointError(
+        f"{phase} abgebrochen in {where}: {problem}. {advice}")
+
+
 class _Totals:
     """Running sums for example-weighted mean loss and accuracy over mini-batches."""
 
     def __init__(self):
         self.loss, self.correct, self.count, self.classification = 0.0, 0, 0, True
+        self.skipped = 0
+
+    def skip_single_example(self):
+        """Count a mini-batch of one example left out because of BatchNorm, and say so once."""
+        self.skipped += 1
+        warnings.warn(
+            "Ein Mini-Batch mit nur einem Beispiel wird in jeder Epoche übersprungen: BatchNorm "
+            "kann aus einem Beispiel keine Batch-Statistik schätzen. Wählen Sie eine Batchgröße, "
+            "bei der kein Rest von 1 Beispiel bleibt, damit alle Beispiele trainiert werden.",
+            stacklevel=3)
 
     def add(self, loss, output, y):
         n = len(y)
@@ -190,6 +235,10 @@ class _Totals:
             self.correct += (output.argmax(dim=1) == y).sum().item()
 
     def result(self):
+        if self.count == 0 and self.skipped:
+            raise ValueError(
+                "Jeder Mini-Batch enthält nur ein Beispiel, BatchNorm braucht im Training "
+                "mindestens zwei. Wählen Sie batch_size >= 2.")
         if self.count == 0:
             raise ValueError("Der DataLoader ist leer; es gibt keine Beispiele auszuwerten.")
         accuracy = self.correct / self.count if self.classification else None
@@ -207,7 +256,7 @@ def fit(model, train_loader, val_loader=None, *, epochs, optimizer=None,
     training stops once the validation loss has not improved for ``patience``
     epochs, and the model gets back the weights of its best epoch.
     """
-    _check_fit_arguments(epochs, patience, task, val_loader)
+    _check_fit_arguments(epochs, patience, task, train_loader, val_loader, lr)
     device = device or get_device()
     model.to(device)
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
@@ -218,10 +267,10 @@ def fit(model, train_loader, val_loader=None, *, epochs, optimizer=None,
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
         train_loss, train_acc = train_epoch(model, train_loader, loss_fn,
-                                            optimizer, device)
+                                            optimizer, device, epoch)
         val_loss, val_acc = math.nan, None
         if val_loader is not None:
-            val_loss, val_acc = evaluate(model, val_loader, loss_fn, device)
+            val_loss, val_acc = evaluate(model, val_loader, loss_fn, device, epoch)
         _record(history, train_loss, train_acc, val_loss, val_acc,
                 time.perf_counter() - start)
         if progress:
@@ -241,14 +290,18 @@ def fit(model, train_loader, val_loader=None, *, epochs, optimizer=None,
 # ANCHOR_END: fit
 
 
-def _check_fit_arguments(epochs, patience, task, val_loader):
+def _check_fit_arguments(epochs, patience, task, train_loader, val_loader, lr):
     if task not in TASKS:
         raise ValueError(f"Unbekannte Aufgabe task={task!r}; erlaubt sind {TASKS}.")
-    if int(epochs) < 1:
-        raise ValueError(f"epochs muss mindestens 1 sein, nicht {epochs}.")
+    check_positive_int("epochs", epochs)
+    check_learning_rate(lr)
+    for name, loader in (("train_loader", train_loader), ("val_loader", val_loader)):
+        if isinstance(loader, np.ndarray | torch.Tensor):
+            raise ValueError(
+                f"{name} muss ein DataLoader sein, nicht {type(loader).__name__}. "
+                "Erzeugen Sie ihn mit make_loader(x, y, batch_size).")
     if patience is not None:
-        if int(patience) < 1:
-            raise ValueError(f"patience muss mindestens 1 sein (oder None), nicht {patience}.")
+        check_positive_int("patience", patience)
         if val_loader is None:
             raise ValueError("Early Stopping (patience) braucht einen val_loader.")
 

@@ -6,6 +6,8 @@ import http.server
 import os
 import socket
 import threading
+import tracemalloc
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -281,3 +283,98 @@ def test_one_hot_puts_a_single_one_at_the_label():
 def test_one_hot_rejects_bad_labels(labels, problem):
     with pytest.raises(ValueError, match=problem):
         one_hot(np.array(labels))
+
+
+# --- robust files: bombs, broken copies beside intact ones, empty and misnamed files ----------
+
+
+def gzip_bomb(header_shape, megabytes):
+    """A gzip stream: an IDX header for ``header_shape``, then ``megabytes`` MB of zeros."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: gzip format
+    head = bytes([0, 0, 8, len(header_shape)]) + np.array(header_shape, ">u4").tobytes()
+    parts = [compressor.compress(head)]
+    zeros = bytes(2**20)
+    parts += [compressor.compress(zeros) for _ in range(megabytes)]
+    return b"".join(parts) + compressor.flush()
+
+
+def test_a_gzip_bomb_is_rejected_without_filling_memory(tmp_path):
+    bomb = tmp_path / "bomb.gz"
+    bomb.write_bytes(gzip_bomb((5, 28, 28), megabytes=256))  # 256 MB behind a 3920-byte header
+    assert bomb.stat().st_size < 2**20
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match="größer als die 3936 Bytes.*gzip-Bombe"):
+            load_idx(bomb)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 2**20  # far below the 256 MB a full decompression would need
+
+
+def test_a_header_that_promises_too_much_is_rejected_before_unpacking(tmp_path):
+    bomb = tmp_path / "big.gz"
+    bomb.write_bytes(gzip_bomb((60_000, 1000, 1000), megabytes=1))
+    with pytest.raises(DataError, match="verspricht.*mehr als die erlaubten"):
+        load_idx(bomb)
+
+
+def test_a_file_above_the_size_limit_is_not_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(mnist, "MAX_IDX_BYTES", 100)
+    big = tmp_path / "big"
+    big.write_bytes(idx_bytes(np.zeros((5, 28, 28))))
+    with pytest.raises(DataError, match="größer als 100 Bytes"):
+        load_idx(big)
+
+
+def test_a_broken_gz_does_not_hide_an_intact_plain_copy_beside_it(tiny, env, tmp_path):
+    raw, sums = tiny
+    folder = tmp_path / "data/mnist"
+    folder.mkdir(parents=True)
+    for name, data in raw.items():
+        (folder / f"{name}.gz").write_bytes(gzip.compress(data))
+    broken = FILES["train_images"]
+    (folder / f"{broken}.gz").write_bytes(gzip.compress(raw[broken])[:-20])  # truncated
+    (folder / broken).write_bytes(raw[broken])  # the intact plain copy beside it
+    data = load_mnist(tmp_path / "data", n_val=1, mirrors=[], checksums=sums)
+    expected = np.frombuffer(raw[broken], np.uint8, offset=16).reshape(5, 784) / 255
+    np.testing.assert_allclose(data.x_train, expected[:4], rtol=1e-6)
+    (folder / broken).write_bytes(b"also broken")  # now every copy is broken: both are named
+    with pytest.raises(DataError) as err:
+        load_mnist(tmp_path / "data", n_val=1, mirrors=[], checksums=sums)
+    assert str(folder / f"{broken}.gz") in str(err.value) and str(folder / broken) in str(err.value)
+
+
+@pytest.mark.parametrize("suffix", [".gz", ""])
+def test_an_empty_file_is_reported_as_empty(tiny, env, tmp_path, suffix):
+    raw, sums = tiny
+    folder = tmp_path / "data/mnist"
+    folder.mkdir(parents=True)
+    for name, data in raw.items():
+        (folder / f"{name}.gz").write_bytes(gzip.compress(data))
+    (folder / f"{FILES['test_labels']}.gz").unlink()
+    empty = folder / f"{FILES['test_labels']}{suffix}"
+    empty.write_bytes(b"")
+    with pytest.raises(DataError, match=r"ist leer \(0 Bytes\)") as err:
+        load_mnist(tmp_path / "data", n_val=1, mirrors=[], checksums=sums)
+    assert str(empty) in str(err.value) and "beschädigt" not in str(err.value)
+
+
+def test_a_file_of_the_other_split_under_a_wrong_name_is_named(tiny, env, tmp_path):
+    raw, sums = tiny
+    folder = tmp_path / "data/mnist"
+    folder.mkdir(parents=True)
+    for name, data in raw.items():
+        (folder / f"{name}.gz").write_bytes(gzip.compress(data))
+    swapped = folder / f"{FILES['train_images']}.gz"
+    swapped.write_bytes(gzip.compress(raw[FILES["test_images"]]))  # test images, train name
+    with pytest.raises(DataError, match=f"enthält die Daten von {FILES['test_images']}") as err:
+        load_mnist(tmp_path / "data", n_val=1, mirrors=[], checksums=sums)
+    assert str(swapped) in str(err.value) and "beschädigt" not in str(err.value)
+
+
+def test_the_real_checksums_name_a_misnamed_real_file(real, tmp_path):
+    labels = tmp_path / "train-labels-idx1-ubyte.gz"
+    labels.write_bytes((SHARED_DATA / "mnist/t10k-labels-idx1-ubyte.gz").read_bytes())
+    with pytest.raises(DataError, match="enthält die Daten von t10k-labels-idx1-ubyte"):
+        load_idx(labels, mnist.SHA256["train-labels-idx1-ubyte"])

@@ -121,3 +121,51 @@ def test_missing_qm9pack_says_how_to_install(tmp_path, monkeypatch):
     monkeypatch.setattr(metadata, "distribution", not_installed)
     with pytest.raises(DataError, match=r"pip install qm9pack==1\.0\.3"):
         load_qm9(cache_dir=tmp_path)
+
+
+def synthetic_arrays():
+    """Two one-atom molecules, shaped like the parser's output (no CSV parsing needed)."""
+    atomic_numbers = np.zeros((2, 29), np.int8)
+    atomic_numbers[:, 0] = [6, 7]
+    return {
+        "index": np.array([1, 2]), "smiles": np.array(["C", "N"]), "n_atoms": np.array([1, 1]),
+        "atomic_numbers": atomic_numbers, "coordinates": np.zeros((2, 29, 3)),
+        "properties": np.arange(2.0 * len(PROPERTY_UNITS)).reshape(2, -1),
+    }
+
+
+@pytest.mark.parametrize("change", ["properties", "coordinates", "smiles"])
+def test_a_cache_with_changed_values_is_rebuilt(tmp_path, monkeypatch, change):
+    calls = []
+
+    def fake_parse(paths):
+        calls.append(paths)
+        return synthetic_arrays()
+
+    monkeypatch.setattr(qm9, "_parse_csv", fake_parse)
+    load_qm9(cache_dir=tmp_path)
+    cache = tmp_path / "qm9.npz"
+    with np.load(cache) as npz:
+        stored = {key: npz[key] for key in npz.files}
+    stored[change] = stored[change].copy()
+    if change == "smiles":
+        stored[change][1] = "O"
+    else:
+        stored[change].flat[-1] += 1.0  # same shapes, tag and checksum; one value changed
+    np.savez(cache, **stored)
+    rebuilt = load_qm9(cache_dir=tmp_path)
+    assert len(calls) == 2  # the changed cache was not used
+    np.testing.assert_array_equal(rebuilt.properties.to_numpy(), synthetic_arrays()["properties"])
+    assert rebuilt.smiles.tolist() == ["C", "N"]
+    load_qm9(cache_dir=tmp_path)
+    assert len(calls) == 2  # the rebuilt cache verifies
+
+
+def test_a_cache_without_checksum_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setattr(qm9, "_parse_csv", lambda paths: synthetic_arrays())
+    load_qm9(cache_dir=tmp_path)
+    cache = tmp_path / "qm9.npz"
+    with np.load(cache) as npz:
+        stored = {key: npz[key] for key in npz.files if key != "checksum"}
+    np.savez(cache, **stored)  # as written before the checksum existed
+    assert qm9._read_cache(cache, str(stored["tag"])) is None

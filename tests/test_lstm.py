@@ -1,5 +1,6 @@
 """BasicLSTM and AdvancedLSTM: shapes, attention weights, devices, dropout, learning, errors."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -140,3 +141,31 @@ def test_classifier_head_layers():
     head = classifier_head([6, 4, 2], dropout=0.3)
     kinds = [type(m).__name__ for m in head]
     assert kinds == ["Linear", "ReLU", "Dropout", "Linear"]
+
+
+# --- robust inputs: a German error that names the expected shape or type ----------------
+
+
+@pytest.mark.parametrize("model_class", MODELS)
+@pytest.mark.parametrize(("x", "message"), [
+    (np.zeros((2, 3, 5), dtype=np.float32), r"torch\.Tensor der Form .*\(n, T, 5\).*ndarray"),
+    (torch.zeros(2, 3, 5, dtype=torch.float64), r"dtype torch\.float32"),
+    (torch.zeros(2, 3, 5, dtype=torch.int64), r"dtype torch\.float32"),
+    (torch.zeros(0, 3, 5), r"leer"),
+])
+def test_wrong_input_types_are_clear_errors(model_class, x, message):
+    with pytest.raises(ValueError, match=message):
+        model_class(5, 4, 1, 2)(x)
+
+
+@pytest.mark.parametrize("model_class", MODELS)
+@pytest.mark.parametrize("dropout", [None, True, "0.1", float("nan")])
+def test_dropout_must_be_a_probability(model_class, dropout):
+    with pytest.raises(ValueError, match=r"dropout ist eine Wahrscheinlichkeit in \[0, 1\)"):
+        model_class(4, 8, 2, 3, dropout=dropout)
+
+
+@pytest.mark.parametrize("model_class", MODELS)
+def test_booleans_are_not_sizes(model_class):
+    with pytest.raises(ValueError, match="num_layers"):
+        model_class(4, 8, True, 3)

@@ -183,3 +183,74 @@ def test_learning_rate_schedule_is_called_once_per_epoch():
     with pytest.raises(ValueError, match="eta"):
         MLP({3: None, 2: "identity"}).train(x, y, epochs=2, batch_size=5,
                                             eta=lambda epoch: 0.1 - 0.1 * epoch)
+
+
+# --- robust inputs: NaN and inf stop training, bad arguments stop before it -------------
+
+
+def small_regression(seed=0):
+    rng = np.random.default_rng(seed)
+    model = MLP({3: None, 8: "relu", 2: "identity"}, dtype=np.float64, seed=seed)
+    return model, rng.standard_normal((40, 3)), rng.standard_normal((40, 2))
+
+
+def parameters(model):
+    return [p.copy() for p in model.weights + model.biases]
+
+
+@pytest.mark.parametrize(("where", "value", "message"), [
+    ("x", np.nan, r"Eingaben x der Trainingsdaten.*Zeile 17"),
+    ("x", np.inf, r"Eingaben x der Trainingsdaten.*Zeile 17"),
+    ("y", -np.inf, r"Zielwerte y der Trainingsdaten.*Zeile 17"),
+    ("x_val", np.nan, r"Eingaben x der Validierungsdaten.*Zeile 17"),
+])
+def test_nan_or_inf_in_the_data_stops_before_training(where, value, message):
+    model, x, y = small_regression()
+    x_val, y_val = x.copy(), y.copy()
+    {"x": x, "y": y, "x_val": x_val}[where][17, 1] = value
+    before = parameters(model)
+    with pytest.raises(ValueError, match=message):
+        model.train(x, y, epochs=2, batch_size=8, eta=0.1, validation_data=(x_val, y_val))
+    for p, q in zip(before, parameters(model), strict=True):
+        np.testing.assert_array_equal(p, q)  # nothing was computed
+
+
+def test_a_diverging_training_stops_naming_epoch_and_batch():
+    model, x, y = small_regression()
+    with np.errstate(all="ignore"), pytest.raises(
+            FloatingPointError, match=r"Epoche 1, Mini-Batch \d+.*Lernrate eta"):
+        model.train(100 * x, y, epochs=3, batch_size=4, eta=1e6)
+
+
+@pytest.mark.parametrize("eta", [0, -0.1, np.nan, np.inf, True, "0.1", None])
+def test_a_learning_rate_that_is_not_positive_and_finite_is_rejected(eta):
+    model, x, y = small_regression()
+    before = parameters(model)
+    with pytest.raises(ValueError, match="Lernrate eta"):
+        model.train(x, y, epochs=1, batch_size=8, eta=eta)
+    with pytest.raises(ValueError, match="Lernrate eta"):
+        model.update_mini_batch(x[:8], y[:8], eta)
+    for p, q in zip(before, parameters(model), strict=True):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_an_empty_batch_is_rejected():
+    model, x, y = small_regression()
+    for call in (lambda: model.update_mini_batch(x[:0], y[:0], 0.1),
+                 lambda: model.backprop(x[:0], y[:0]),
+                 lambda: model.train(x[:0], y[:0], epochs=1, batch_size=8, eta=0.1)):
+        with pytest.raises(ValueError, match="leer"):
+            call()
+
+
+@pytest.mark.parametrize(("layers", "arguments", "message"), [
+    ([(3, None), (True, "relu"), (2, "identity")], {}, "positive ganze"),
+    ([(3, None), (4.0, "relu"), (2, "identity")], {}, "positive ganze"),
+    ([(3, None), (2, "identity")], {"epochs": True}, "epochs"),
+    ([(3, None), (2, "identity")], {"batch_size": True}, "batch_size"),
+    ([(3, None), (2, "identity")], {"batch_size": 2.5}, "batch_size"),
+])
+def test_booleans_and_floats_are_not_counts(layers, arguments, message):
+    _, x, y = small_regression()
+    with pytest.raises(ValueError, match=message):
+        MLP(layers).train(x, y, **{"epochs": 1, "batch_size": 8, "eta": 0.1, **arguments})

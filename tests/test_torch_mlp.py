@@ -225,3 +225,45 @@ def test_from_numpy_mlp_gives_the_same_outputs_and_gradients():
     for layer, grad_w, grad_b in zip(linears, grads_w, grads_b, strict=True):
         np.testing.assert_allclose(layer.weight.grad.numpy().T, grad_w, atol=1e-12)
         np.testing.assert_allclose(layer.bias.grad.numpy(), grad_b, atol=1e-12)
+
+
+# --- robust inputs: a German error that names the expected shape or type ----------------
+
+
+@pytest.mark.parametrize("cls", [BasicMLP, AdvancedMLP])
+@pytest.mark.parametrize(("x", "message"), [
+    (torch.randn(4, 11), r"Form \(n, 10\).*\(4, 11\)"),
+    (torch.randn(10), r"Form \(n, 10\).*unsqueeze"),
+    (torch.randn(4, 2, 6), r"Form \(n, 10\)"),
+    (torch.randn(0, 10), r"leer.*\(n, 10\)"),
+    (np.ones((4, 10), dtype=np.float32), r"torch\.Tensor der Form \(n, 10\).*ndarray"),
+    ([[0.0] * 10], r"torch\.Tensor der Form \(n, 10\).*list"),
+    (torch.randn(4, 10, dtype=torch.float64), r"dtype torch\.float32.*x\.to"),
+    (torch.ones(4, 10, dtype=torch.int64), r"dtype torch\.float32"),
+    (torch.empty(4, 10, device="meta"), r"liegt auf meta, das Modell auf cpu.*x\.to\(device\)"),
+])
+def test_wrong_inputs_raise_a_clear_error(cls, x, message):
+    with pytest.raises(ValueError, match=message):
+        cls(10, [8, 4], 2)(x)
+
+
+@pytest.mark.parametrize("cls", [BasicMLP, AdvancedMLP])
+@pytest.mark.parametrize(("args", "kwargs", "message"), [
+    ((10, [8], 2), {"dropout": None}, "dropout"),
+    ((10, [8], 2), {"dropout": True}, "dropout"),
+    ((10, [8], 2), {"dropout": float("nan")}, "dropout"),
+    ((10, [8], 2), {"dropout": "0.2"}, "dropout"),
+    ((10, [True], 2), {}, "hidden_sizes.*positiven ganzen"),
+    ((True, [8], 2), {}, "input_size"),
+    ((10, [8], False), {}, "num_classes"),
+    ((10, 8, 2), {}, "hidden_sizes ist eine Liste"),
+    ((10, ["8"], 2), {}, "positiven ganzen"),
+])
+def test_bad_constructor_arguments_raise_a_clear_error(cls, args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        cls(*args, **kwargs)
+
+
+def test_numpy_integer_widths_are_accepted():
+    model = BasicMLP(np.int64(6), [np.int64(4)], np.int64(2))
+    assert model(torch.randn(3, 6)).shape == (3, 2)

@@ -252,3 +252,103 @@ def test_plot_curves_draws_one_line_per_run():
     assert [line.get_label() for line in ax.lines] == ["a", "b"]
     assert list(ax.lines[0].get_xdata()) == [1, 2, 3]
     plt.close(fig)
+
+
+# --- robust inputs: NaN and inf stop training, bad arguments stop before it -------------
+
+
+def frozen_copy(model):
+    return {name: value.clone() for name, value in model.state_dict().items()}
+
+
+def assert_unchanged(model, before):
+    for name, value in model.state_dict().items():
+        torch.testing.assert_close(value, before[name])
+
+
+@pytest.mark.parametrize(("column", "value", "what"), [
+    ("x", math.nan, "Eingaben x"), ("x", math.inf, "Eingaben x"), ("y", math.inf, "Zielwerte y"),
+])
+def test_nan_or_inf_in_the_data_stops_fit_naming_epoch_and_batch(column, value, what):
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((40, 2)), rng.standard_normal(40)
+    (x[25] if column == "x" else y[25:26])[0] = value  # example 25 sits in mini-batch 3 of 10
+    with pytest.raises(FloatingPointError, match=rf"Epoche 1, Mini-Batch 3: die {what}"):
+        fit(small_net(outputs=1), make_loader(x, y, 10), epochs=2, task="regression",
+            device=CPU, progress=False)
+
+
+def test_nan_in_the_validation_data_stops_fit_instead_of_stopping_early():
+    x, y = blobs(40)
+    x_val = x.copy()
+    x_val[5, 1] = math.nan
+    with pytest.raises(FloatingPointError, match=r"Auswertung abgebrochen in Epoche 1, Mini-Batch 1"):
+        fit(small_net(), make_loader(x, y, 20), make_loader(x_val, y, 20), epochs=5, patience=1,
+            device=CPU, progress=False)
+
+
+def test_a_nan_loss_stops_fit_naming_epoch_and_batch():
+    calls = []
+
+    def loss_that_breaks(output, target):  # NaN from the third mini-batch on
+        calls.append(1)
+        loss = nn.functional.cross_entropy(output, target)
+        return loss * math.nan if len(calls) >= 3 else loss
+
+    x, y = blobs(40)
+    with pytest.raises(FloatingPointError, match=r"Epoche 2, Mini-Batch 1: der Verlust ist NaN.*lr"):
+        fit(small_net(), make_loader(x, y, 20), epochs=5, loss_fn=loss_that_breaks, device=CPU,
+            progress=False)
+
+
+@pytest.mark.parametrize("lr", [0, -1e-3, math.nan, math.inf, True, "0.01", None])
+def test_fit_rejects_a_learning_rate_that_is_not_positive_and_finite(lr):
+    x, y = blobs(20)
+    model = small_net()
+    before = frozen_copy(model)
+    with pytest.raises(ValueError, match="Lernrate lr"):
+        fit(model, make_loader(x, y, 10), epochs=1, lr=lr, device=CPU, progress=False)
+    assert_unchanged(model, before)
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    ({"epochs": True}, "epochs"), ({"epochs": 2.5}, "epochs"), ({"epochs": 1, "patience": 0},
+                                                                  "patience"),
+])
+def test_fit_rejects_non_integer_counts(arguments, message):
+    x, y = blobs(20)
+    loader = make_loader(x, y, 10)
+    with pytest.raises(ValueError, match=message):
+        fit(small_net(), loader, loader, device=CPU, progress=False, **arguments)
+
+
+def test_fit_says_that_it_needs_a_data_loader():
+    x, _ = blobs(20)
+    with pytest.raises(ValueError, match="DataLoader.*make_loader"):
+        fit(small_net(), x, epochs=1, device=CPU)
+
+
+def test_a_last_mini_batch_of_one_example_is_skipped_with_batchnorm():
+    from codes.torch_mlp import BasicMLP
+
+    set_seed(0)
+    x, y = blobs(33)  # batches of 16, 16 and 1
+    model = BasicMLP(2, [8], 2, use_batchnorm=True)
+    with pytest.warns(UserWarning, match="nur einem Beispiel.*BatchNorm"):
+        history = fit(model, make_loader(x, y, 16, shuffle=True, seed=0), epochs=2, device=CPU,
+                      progress=False)
+    assert all(math.isfinite(loss) for loss in history.train_loss)
+    # without BatchNorm nothing is skipped and nothing is said
+    plain = nn.Sequential(nn.Linear(2, 2))
+    loss, _ = train_epoch(plain, make_loader(x, y, 16), nn.CrossEntropyLoss(),
+                          torch.optim.SGD(plain.parameters(), lr=0.0), CPU)
+    assert loss == pytest.approx(evaluate(plain, make_loader(x, y, 33), nn.CrossEntropyLoss(),
+                                          CPU)[0])
+
+
+def test_batchnorm_with_batches_of_one_says_what_to_do():
+    from codes.torch_mlp import BasicMLP
+
+    x, y = blobs(4)
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match="batch_size >= 2"):
+        fit(BasicMLP(2, [8], 2), make_loader(x, y, 1), epochs=1, device=CPU, progress=False)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.client
+import io
 import math
 import os
 import urllib.request
@@ -49,7 +50,13 @@ SHA256 = {
     "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
 DOWNLOAD_TIMEOUT_S = 30
+# No IDX file is read (or unpacked) beyond this size; MNIST's largest file has 47 MB.
+MAX_IDX_BYTES = 64 * 2**20
 _GZIP_MAGIC = b"\x1f\x8b"
+
+
+class _NotThisFile(ValueError):
+    """The file is intact in itself but is not the one expected (empty, or another file)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,10 +86,7 @@ def load_mnist(
     """
     mirrors = MIRRORS if mirrors is None else mirrors
     checksums = SHA256 if checksums is None else checksums
-    raw = {
-        key: load_idx(_find_or_download(name, data_dir, mirrors, checksums), checksums.get(name))
-        for key, name in FILES.items()
-    }
+    raw = {key: _load_file(name, data_dir, mirrors, checksums) for key, name in FILES.items()}
     for part in ("train", "test"):
         images, labels = raw[f"{part}_images"], raw[f"{part}_labels"]
         if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
@@ -118,40 +122,53 @@ def one_hot(labels, num_classes: int = 10) -> np.ndarray:
     return np.eye(num_classes, dtype=np.float32)[labels]
 
 
-def load_idx(path: str | os.PathLike, sha256: str | None = None) -> np.ndarray:
-    """Read one IDX file (gzip or plain) as a read-only uint8 array of the header's shape."""
+def load_idx(
+    path: str | os.PathLike, sha256: str | None = None, checksums: Mapping[str, str] = SHA256
+) -> np.ndarray:
+    """Read one IDX file (gzip or plain) as a read-only uint8 array of the header's shape.
+
+    ``checksums`` (file name -> SHA-256) lets the error name a file saved under a wrong name.
+    """
     path = Path(path)
+    todo = (
+        f"Löschen Sie die Datei (sie wird dann neu heruntergeladen) oder setzen Sie "
+        f"{DATA_DIR_ENV} auf einen Ordner mit intakten MNIST-Dateien."
+    )
     try:
-        return _decode_idx(path.read_bytes(), sha256)
+        if path.stat().st_size > MAX_IDX_BYTES:
+            raise ValueError(f"größer als {MAX_IDX_BYTES} Bytes, keine MNIST-Datei")
+        return _decode_idx(path.read_bytes(), sha256, checksums)
+    except _NotThisFile as err:
+        raise DataError(f"MNIST-Datei {path} {err}. {todo}") from None
     except ValueError as err:
-        raise DataError(
-            f"MNIST-Datei {path} ist beschädigt: {err}. Löschen Sie die Datei (sie wird dann "
-            f"neu heruntergeladen) oder setzen Sie {DATA_DIR_ENV} auf einen Ordner mit "
-            f"intakten MNIST-Dateien."
-        ) from None
+        raise DataError(f"MNIST-Datei {path} ist beschädigt: {err}. {todo}") from None
 
 
-def _decode_idx(raw: bytes, sha256: str | None) -> np.ndarray:
+def _decode_idx(
+    raw: bytes, sha256: str | None, checksums: Mapping[str, str] = SHA256
+) -> np.ndarray:
     """Decompress, verify and parse IDX bytes; ValueError (German) says what is wrong."""
+    if not raw:
+        raise _NotThisFile("ist leer (0 Bytes), vermutlich ein abgebrochener Download")
     if raw[:2] == _GZIP_MAGIC:
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as err:
-            raise ValueError(f"gzip-Daten unvollständig oder fehlerhaft ({err})") from None
+        raw = _gunzip_idx(raw)
     if sha256 is not None:
         actual = hashlib.sha256(raw).hexdigest()
+        other = [name for name, known in checksums.items() if known == actual]
+        if actual != sha256 and other:
+            raise _NotThisFile(
+                f"enthält die Daten von {other[0]}, nicht die erwarteten (falscher Dateiname?); "
+                f"benennen Sie sie in {other[0]} um"
+            )
         if actual != sha256:
             raise ValueError(
                 f"SHA-256 der entpackten Daten ist {actual[:16]}…, erwartet {sha256[:16]}…"
             )
-    # Header: two zero bytes, type 0x08 (unsigned byte), number of dims, then the dims.
-    if len(raw) < 4 or raw[:3] != b"\x00\x00\x08" or not 1 <= raw[3] <= 4:
+    shape, offset = _idx_header(raw)
+    if shape is None:
         raise ValueError("kein gültiger IDX-Kopf (magic number falsch)")
-    ndim = raw[3]
-    offset = 4 + 4 * ndim
     if len(raw) < offset:
         raise ValueError("IDX-Kopf abgeschnitten")
-    shape = tuple(int(d) for d in np.frombuffer(raw, ">u4", ndim, offset=4))
     if len(raw) - offset != math.prod(shape):
         raise ValueError(
             f"der Kopf verspricht {shape} = {math.prod(shape)} Bytes, "
@@ -160,23 +177,72 @@ def _decode_idx(raw: bytes, sha256: str | None) -> np.ndarray:
     return np.frombuffer(raw, np.uint8, offset=offset).reshape(shape)
 
 
+def _idx_header(raw: bytes) -> tuple[tuple[int, ...] | None, int]:
+    """Shape promised by an IDX header and the offset of the data; (None, 0) if invalid.
+
+    Header: two zero bytes, type 0x08 (unsigned byte), number of dims, then the dims.
+    """
+    if len(raw) < 4 or raw[:3] != b"\x00\x00\x08" or not 1 <= raw[3] <= 4:
+        return None, 0
+    offset = 4 + 4 * raw[3]
+    if len(raw) < offset:
+        return (), offset
+    return tuple(int(d) for d in np.frombuffer(raw, ">u4", raw[3], offset=4)), offset
+
+
+def _gunzip_idx(raw: bytes) -> bytes:
+    """Unpack gzip bytes, but never more than the IDX header inside allows (no gzip bomb)."""
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
+            data = stream.read(4)
+            shape, offset = _idx_header(data)
+            if shape is None:  # not IDX: the checks after unpacking say what is wrong
+                return data
+            data += stream.read(offset - len(data))
+            shape, offset = _idx_header(data)
+            if len(data) < offset:  # the header checks after unpacking report it
+                return data
+            size = offset + math.prod(shape)
+            if size > MAX_IDX_BYTES:
+                raise ValueError(f"der IDX-Kopf verspricht {shape} = {size} Bytes, mehr als die "
+                                 f"erlaubten {MAX_IDX_BYTES}")
+            data += stream.read(size - len(data) + 1)  # one byte more reveals extra data
+    except (OSError, EOFError, zlib.error) as err:
+        raise ValueError(f"gzip-Daten unvollständig oder fehlerhaft ({err})") from None
+    if len(data) > size:
+        raise ValueError(f"entpackt größer als die {size} Bytes, die der IDX-Kopf angibt "
+                         "(gzip-Bombe?)")
+    return data
+
+
 def _to_rows(images: np.ndarray) -> np.ndarray:
     return images.reshape(len(images), -1).astype(np.float32) / np.float32(255)
 
 
-def _find_or_download(
+def _load_file(
     name: str, data_dir, mirrors: Sequence[str], checksums: Mapping[str, str]
-) -> Path:
-    """Path of an existing copy of ``name`` (see module docstring), else download it."""
+) -> np.ndarray:
+    """The first intact copy of ``name`` (see module docstring), else a download.
+
+    A broken copy does not hide an intact one found later (e.g. a plain file beside a
+    truncated .gz); only if every copy is broken, all of them are reported.
+    """
     data_dir = data_dir if data_dir is not None else os.environ.get(DATA_DIR_ENV)
     folders = [Path(data_dir) / "mnist", Path(data_dir)] if data_dir else []
     folders.append(cache_dir("mnist"))
+    broken = []
     for folder in folders:
         for candidate in (folder / f"{name}.gz", folder / name):
             if candidate.is_file():
-                return candidate
+                try:
+                    return load_idx(candidate, checksums.get(name), checksums)
+                except DataError as err:
+                    broken.append(str(err))
+    if broken:
+        raise DataError("\n".join(broken))
     target = cache_dir("mnist") / f"{name}.gz"
-    return _download(name, target, mirrors, checksums.get(name), searched=folders)
+    path = _download(name, target, mirrors, checksums.get(name), searched=folders)
+    return load_idx(path, checksums.get(name), checksums)
 
 
 def _download(

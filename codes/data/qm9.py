@@ -1,12 +1,14 @@
 """QM9 (130 831 small organic molecules) from the CSV files inside the ``qm9pack`` wheel.
 
 The CSV files are parsed once (a few seconds, vectorised) and cached as an ``.npz`` file in
-``$XDG_CACHE_HOME/nn-kursbuch/qm9/``; later loads read only the cache. The qm9pack modules
+``$XDG_CACHE_HOME/nn-kursbuch/qm9/``; later loads read only the cache, verified by a SHA-256
+over its arrays (a cache with changed values is parsed again). The qm9pack modules
 are never imported (they need ``pkg_resources``): the files are found via package metadata.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import warnings
 import zipfile
@@ -145,7 +147,7 @@ def _read_cache(path: Path, tag: str) -> dict[str, np.ndarray] | None:
             arrays = {key: npz[key] for key in npz.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile):
         return None
-    if set(arrays) != {*_ARRAYS, "tag", "property_names"} or str(arrays["tag"]) != tag:
+    if set(arrays) != {*_ARRAYS, "tag", "property_names", "checksum"} or str(arrays["tag"]) != tag:
         return None
     n = len(arrays["index"])
     expected_shapes = {
@@ -157,14 +159,27 @@ def _read_cache(path: Path, tag: str) -> dict[str, np.ndarray] | None:
         return None
     if arrays["property_names"].tolist() != list(PROPERTY_COLUMNS):
         return None
+    if str(arrays["checksum"]) != _checksum(arrays):  # changed values: parse again
+        return None
     return arrays
+
+
+def _checksum(arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 over name, dtype, shape and bytes of every cached array."""
+    digest = hashlib.sha256()
+    for key in _ARRAYS:
+        array = np.ascontiguousarray(arrays[key])
+        digest.update(f"{key} {array.dtype.str} {array.shape}".encode())
+        digest.update(memoryview(array).cast("B"))
+    return digest.hexdigest()
 
 
 def _write_cache(path: Path, arrays: dict[str, np.ndarray], tag: str) -> None:
     """Write the cache atomically; a read-only cache folder only costs speed next time."""
     try:
         with atomic_path(path) as tmp, open(tmp, "wb") as out:
-            np.savez(out, tag=tag, property_names=list(PROPERTY_COLUMNS), **arrays)
+            np.savez(out, tag=tag, property_names=list(PROPERTY_COLUMNS),
+                     checksum=_checksum(arrays), **arrays)
     except OSError as err:
         warnings.warn(
             f"QM9-Cache {path} konnte nicht geschrieben werden ({err}); "
