@@ -14,12 +14,15 @@ ifeq ($(origin NN_DATA_DIR), undefined)
 endif
 BUILD_FLAGS ?= -n -W --keep-going
 
-.PHONY: help venv book book-fresh student test browser-test lint bench clean
+.PHONY: help venv data lab book book-fresh student pdf test browser-test lint bench clean
 
 help:
 	@echo "make book    – Umgebung anlegen und das ganze Buch mit Ausführung bauen"
 	@echo "make test    – Umgebung anlegen und alle Tests ausführen"
+	@echo "make data    – Daten (MNIST, QM9) holen und prüfen; make book tut das zuerst"
+	@echo "make lab     – JupyterLab: die Kapitel als Notebooks öffnen und ausführen"
 	@echo "make student – Studierendenausgabe ohne Lösungen nach _build_student/"
+	@echo "make pdf     – beide Ausgaben als PDF (nach make book und make student)"
 	@echo "make bench   – Geschwindigkeitsvergleich der MLP-Implementierungen"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -30,20 +33,41 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
-book: $(STAMP)
+# The data come first: a missing data set stops here within seconds with one German
+# message (python -m codes.data), not as a notebook traceback deep in the Sphinx log.
+data: $(STAMP)
+	@$(BIN)/python -m codes.data || { echo "make: Abbruch vor dem Buchbau, siehe oben." >&2; exit 1; }
+
+book: data
 	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
 
 # Build from scratch: no cached notebook outputs, every notebook executes.
-book-fresh: $(STAMP)
+book-fresh: data
 	rm -rf _build
 	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
 
-student: $(STAMP)
+# JupyterLab in the project's environment; jupytext opens the MyST pages (.md) as
+# notebooks on a double click (tools/lab/overrides.json sets the default viewer).
+# Without the data JupyterLab still starts (chapter 1 needs none).
+lab: $(STAMP)
+	@$(BIN)/python -m codes.data || echo "make lab: ohne die Daten läuft nur Kapitel 1 (die anderen brauchen MNIST oder QM9); JupyterLab startet trotzdem." >&2
+	$(BIN)/jupyter-lab --LabApp.app_settings_dir=$(CURDIR)/tools/lab
+
+student: data
 	$(BIN)/python -m tools.student_build
+
+# PDF edition (XeLaTeX; the TeX packages are listed in the README), after `make book`:
+# the pages come from the execution cache, nothing executes again. Each PDF lands next
+# to its HTML: _build/html/kursbuch.pdf, _build_student/html/kursbuch-studierende.pdf.
+pdf: $(STAMP)
+	$(BIN)/jupyter-book build . --builder pdflatex $(BUILD_FLAGS)
+	mkdir -p _build/html && cp _build/latex/kursbuch.pdf _build/html/kursbuch.pdf
+	$(BIN)/python -m tools.student_build --pdf
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not browser"
 
+# Needs both editions: make book and make student first.
 browser-test: $(STAMP)
 	$(BIN)/python -m pytest -m browser
 

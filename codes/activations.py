@@ -1,7 +1,7 @@
 """Activation functions sigma(a) with their derivatives, shared by all NumPy models.
 
 Every activation is a small class with ``__call__(a)`` (the function, elementwise
-over a batch ``a`` of shape ``(n, d)``) and ``gradient(a, h=None)`` (the derivative
+over a batch of pre-activations ``a`` of shape ``(n, d_l)``) and ``gradient(a, h=None)`` (the derivative
 sigma'(a), elementwise; a caller that already holds ``h = sigma(a)`` may pass it, which
 saves recomputing sigma). Softmax is the exception: it acts on each row, and its
 derivative is only ever used together with cross-entropy, where it cancels

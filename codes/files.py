@@ -1,4 +1,4 @@
-"""Atomic file writes, shared by the data loaders, checkpoints and the grid-search results."""
+"""Atomic file writes, shared by the data loaders and the checkpoints."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """Logistic regression from scratch: p(y=1 | x) = sigma(w^T x + b), gradient descent.
 
 The equation labels in the docstrings refer to the chapter "Logistische Regression"
-of the book. A mini-batch is stored as rows: ``X`` has shape ``(n, n_features)`` and
-``y`` shape ``(n,)`` with labels 0 or 1.
+of the book. Samples are stored as rows (all N samples, or a mini-batch of n): ``X`` has
+shape ``(n, d_0)`` with d_0 = ``n_features`` and ``y`` shape ``(n,)`` with labels 0 or 1.
+Sample i is x^(i), y^(i); subscripts count components (notation page of the book).
 
 ``binary_cross_entropy``, the input checks and ``gradient_descent`` are shared with
 ``codes.slp``.
@@ -17,10 +18,10 @@ sigmoid = Sigmoid()
 
 # ANCHOR: bce
 def binary_cross_entropy(a, y):
-    """Mean NLL (1/n) sum_i [log(1 + e^a_i) - y_i a_i], Gl. (eq:logreg-stable).
+    """Mean NLL (1/n) sum_i [log(1 + e^a^(i)) - y^(i) a^(i)], Gl. (eq:logreg-stable).
 
-    Equal to -(1/n) sum_i [y_i log p_i + (1 - y_i) log(1 - p_i)] with
-    p_i = sigma(a_i), Gl. (eq:logreg-nll), but never takes the log of a
+    Equal to -(1/n) sum_i [y^(i) log p^(i) + (1 - y^(i)) log(1 - p^(i))] with
+    p^(i) = sigma(a^(i)), Gl. (eq:logreg-nll), but never takes the log of a
     probability that was rounded to 0.
     """
     return np.mean(np.logaddexp(0.0, a) - y * a)

@@ -1,8 +1,8 @@
 """Loss functions for the NumPy MLP: the loss value and the output delta delta_L.
 
-A loss object has ``__call__(a, h, y)`` (the mean loss over a batch, rows = samples)
+A loss object has ``__call__(a, h, y)`` (the mean loss (1/n) sum_i l^(i) over a batch, rows = samples)
 and ``delta(a, h, y, activation)`` (delta_L = dl/da_L for every row). Both receive the
-output activation a_L and the output h_L = sigma_L(a_L), so each loss can use the form
+output pre-activation a_L and the output h_L = sigma_L(a_L), so each loss can use the form
 that is cheapest and numerically safest.
 """
 

@@ -1,10 +1,12 @@
-"""LSTM classifiers for batches of sequences of shape (batch, time, features).
+"""Recurrent classifiers for batches of sequences of shape (batch, time, features).
 
 ``BasicLSTM`` reads a sequence with a stacked, optionally bidirectional LSTM and
-classifies the output of the last time step. ``AdvancedLSTM`` weighs the outputs of
-*all* time steps with additive attention (Bahdanau et al., 2015) and classifies the
-weighted sum. Both share one trunk, ``LSTMTrunk``: argument checks, the ``nn.LSTM``
-with ``batch_first=True``, dropout between layers only when there are several, and zero
+classifies the output of the last time step. ``AdvancedLSTM`` pools the outputs of
+*all* time steps with additive attention pooling (a learned score per step, as in
+Yang et al., 2016; the additive score comes from Bahdanau et al., 2015) and classifies
+the weighted sum. ``BasicGRU`` is ``BasicLSTM`` with a GRU cell instead of the LSTM
+cell. All share one trunk, ``LSTMTrunk``: argument checks, the recurrent layer with
+``batch_first=True``, dropout between layers only when there are several, and zero
 initial states on the input's device.
 """
 
@@ -54,8 +56,11 @@ class LSTMTrunk(nn.Module):
     """A stacked (bi)LSTM that maps x of shape (n, T, input_size) to all its outputs.
 
     The outputs H have shape (n, T, D * hidden_size) with D = 2 directions when
-    bidirectional, else D = 1; ``output_size`` = D * hidden_size.
+    bidirectional, else D = 1; ``output_size`` = D * hidden_size. A subclass may set
+    ``recurrent_layer = nn.GRU`` to use the same trunk with a GRU cell.
     """
+
+    recurrent_layer = nn.LSTM
 
     def __init__(self, input_size, hidden_size, num_layers=1, dropout=0.0,
                  bidirectional=False):
@@ -71,7 +76,7 @@ class LSTMTrunk(nn.Module):
         self.num_layers = num_layers
         self.num_directions = 2 if bidirectional else 1
         self.output_size = self.num_directions * hidden_size
-        self.lstm = nn.LSTM(
+        self.rnn = self.recurrent_layer(
             input_size, hidden_size, num_layers,
             batch_first=True,  # (batch, time, features), like every batch in the book
             dropout=dropout if num_layers > 1 else 0.0,  # acts only *between* layers
@@ -82,8 +87,9 @@ class LSTMTrunk(nn.Module):
         check_sequence_batch(x, self.input_size, self)
         # h_0 = c_0 = 0, created where x lives (CPU or GPU) and with its dtype.
         shape = (self.num_layers * self.num_directions, x.shape[0], self.hidden_size)
-        h0, c0 = x.new_zeros(shape), x.new_zeros(shape)
-        outputs, _ = self.lstm(x, (h0, c0))
+        h0 = x.new_zeros(shape)
+        state = (h0, x.new_zeros(shape)) if isinstance(self.rnn, nn.LSTM) else h0  # GRU: no c
+        outputs, _ = self.rnn(x, state)
         return outputs
 # ANCHOR_END: trunk
 
@@ -106,10 +112,20 @@ class BasicLSTM(LSTMTrunk):
 # ANCHOR_END: basic_lstm
 
 
+# ANCHOR: basic_gru
+class BasicGRU(BasicLSTM):
+    """BasicLSTM with a GRU cell (update gate z_t, reset gate r_t, no cell state)."""
+
+    recurrent_layer = nn.GRU
+# ANCHOR_END: basic_gru
+
+
 # ANCHOR: attention
 class AdditiveAttention(nn.Module):
-    """Additive attention over time: e_t = v^T tanh(W^T h_t + b), alpha = softmax_t(e).
+    """Attention pooling over time: e_t = v^T tanh(W^T h_t + b), alpha = softmax_t(e).
 
+    The score is Bahdanau's additive one without a decoder state: the learned vector v
+    acts as one query shared by all sequences (attention pooling, Yang et al., 2016).
     The context is the weighted mean c = sum_t alpha_t h_t of all outputs.
     """
 

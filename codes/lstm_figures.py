@@ -9,6 +9,7 @@ Plots of results: ``plot_gradient_norms``, ``plot_length_sweep``,
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+from matplotlib.ticker import FuncFormatter
 
 BLUE, ORANGE, GREEN, RED, GREY = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#555555"
 
@@ -27,6 +28,12 @@ def _arrow(ax, start, end, color="black", style="-|>", linestyle="-", rad=0.0, l
                                  connectionstyle=f"arc3,rad={rad}", shrinkA=0, shrinkB=0))
 
 
+def _decimal_comma(colorbar):
+    """German tick labels on a colour bar: 0,05 instead of 0.05."""
+    colorbar.formatter = FuncFormatter(lambda value, _: f"{value:g}".replace(".", ","))
+    colorbar.update_ticks()
+
+
 def _blank_axes(figsize, xlim, ylim):
     fig, ax = plt.subplots(figsize=figsize)
     ax.set_xlim(*xlim)
@@ -43,7 +50,7 @@ def draw_unrolled_rnn():
     Black arrows are the forward pass, red dashed arrows the gradient flowing back
     through time (backpropagation through time).
     """
-    fig, ax = _blank_axes((9.0, 3.4), (-0.8, 11.2), (-1.3, 2.4))
+    fig, ax = _blank_axes((7.2, 2.7), (-0.8, 11.2), (-1.3, 2.4))  # small: legible on phones
     # folded cell with the recurrent loop
     _box(ax, (0.4, 0.6), "RNN")
     _arrow(ax, (0.4, -0.7), (0.4, 0.3))
@@ -56,7 +63,7 @@ def draw_unrolled_rnn():
     # unrolled chain
     labels = ["1", "2", "3", "T"]
     xs = [4.0, 6.0, 8.0, 10.4]
-    ax.text(2.9, 0.6, "$h_0$", ha="left", va="center", fontsize=12)
+    ax.text(2.75, 0.6, "$h_0$", ha="left", va="center", fontsize=12)
     previous = 3.4
     for x, label in zip(xs, labels, strict=True):
         _box(ax, (x, 0.6), "RNN")
@@ -70,7 +77,7 @@ def draw_unrolled_rnn():
         _arrow(ax, (previous, 0.6), (x - 0.5, 0.6))
         _arrow(ax, (x - 0.5, 0.35), (previous, 0.35), color=RED, linestyle="--", lw=1.2)
         previous = x + 0.5
-    ax.text(10.4, -0.15, r"$\partial \ell / \partial h_T$", color=RED, ha="left", va="top",
+    ax.text(10.5, -0.15, r"$\partial \ell / \partial h_T$", color=RED, ha="left", va="top",
             fontsize=10)
     return fig
 # ANCHOR_END: unrolled
@@ -94,7 +101,7 @@ def draw_lstm_cell():
     The labels match the gate equations of the chapter; the cell state runs along the
     top and is only scaled (by f_t) and added to (i_t * c~_t), never squashed.
     """
-    fig, ax = _blank_axes((8.4, 4.8), (-1.4, 10.4), (-1.6, 5.0))
+    fig, ax = _blank_axes((7.0, 4.0), (-1.4, 10.4), (-1.6, 5.0))  # small: legible on phones
     ax.add_patch(FancyBboxPatch((0.0, -0.2), 8.6, 4.4, boxstyle="round,pad=0.05,rounding_size=0.3",
                                 facecolor="#f4f4f4", edgecolor=GREY))
     top, bottom = 3.6, 0.2
@@ -139,24 +146,29 @@ def draw_lstm_cell():
 def plot_gradient_norms(curves):
     """Gradient norm per time step t (log scale), one line per model in ``curves``."""
     fig, ax = plt.subplots(figsize=(6.8, 4.0))
-    styles = ["-", "--", "-.", ":"]
-    for (name, norms), style in zip(curves.items(), styles * 3, strict=False):
+    styles = ["-", "--", "-.", ":", (0, (6, 2, 1, 2, 1, 2))]
+    for (name, norms), style in zip(curves.items(), styles * 2, strict=False):
         steps = np.arange(1, len(norms) + 1)
-        ax.semilogy(steps, norms, style, lw=2, label=name.replace("b_f", "$b_f$"))
+        ax.semilogy(steps, norms, linestyle=style, lw=2, label=name.replace("b_f", "$b_f$"))
     ax.set_xlabel("Zeitschritt $t$ der Eingabe")
     ax.set_ylabel(r"$\|\partial \ell / \partial x_t\|$ (Mittel über den Batch)")
-    ax.legend(loc="lower right", fontsize=9)
+    ax.legend(loc="lower right", fontsize=10)
     return fig
 
 
 def plot_length_sweep(results):
-    """Validation accuracy against sequence length, one line per model.
+    """Validation accuracy against sequence length: one point per run, a line through the means.
 
-    ``results``: a DataFrame with columns seq_len, model and val_acc (fraction).
+    ``results``: a DataFrame with columns seq_len, model, seed, num_classes and val_acc
+    (fraction), as ``codes.sequences.length_sweep`` returns it.
     """
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
-    for (name, group), marker in zip(results.groupby("model", sort=False), "os", strict=False):
-        ax.plot(group["seq_len"], 100 * group["val_acc"], marker=marker, lw=2, label=name)
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for (name, group), marker in zip(results.groupby("model", sort=False), "os^", strict=False):
+        means = group.groupby("seq_len")["val_acc"].mean()
+        line, = ax.plot(means.index, 100 * means.values, marker=marker, lw=2, ms=8,
+                        label=f"{name} (Mittel)")
+        ax.scatter(group["seq_len"], 100 * group["val_acc"], marker=marker, s=22,
+                   facecolors="none", edgecolors=line.get_color(), alpha=0.8, zorder=3)
     chance = 100 / results["num_classes"].iloc[0]
     ax.axhline(chance, color=GREY, ls=":", lw=1.5, label="Raten")
     ax.set_xscale("log")
@@ -166,7 +178,7 @@ def plot_length_sweep(results):
     ax.set_ylim(0, 105)
     ax.set_xlabel("Sequenzlänge $T$")
     ax.set_ylabel("Validierungsgenauigkeit (%)")
-    ax.legend(loc="center right", fontsize=9)
+    ax.legend(loc="lower left", fontsize=10)
     return fig
 
 
@@ -177,7 +189,7 @@ def plot_attention_heatmap(weights, signal_steps, labels=None, zoom=12):
     the end of the informative first ``signal_steps`` steps.
     """
     weights = np.asarray(weights)
-    fig, axes = plt.subplots(1, 2, figsize=(8.4, 0.3 * len(weights) + 1.4), sharey=True,
+    fig, axes = plt.subplots(1, 2, figsize=(6.8, 0.3 * len(weights) + 1.4), sharey=True,
                              gridspec_kw={"width_ratios": [3, 2]})
     top = float(weights.max())
     for ax, steps in zip(axes, (weights.shape[1], min(zoom, weights.shape[1])), strict=True):
@@ -192,7 +204,7 @@ def plot_attention_heatmap(weights, signal_steps, labels=None, zoom=12):
     axes[0].set_yticks(range(len(weights)))
     axes[0].set_yticklabels([f"Klasse {y}" for y in labels] if labels is not None
                             else range(1, len(weights) + 1), fontsize=9)
-    fig.colorbar(image, ax=axes, label=r"$\alpha_t$", pad=0.02)
+    _decimal_comma(fig.colorbar(image, ax=axes, label=r"$\alpha_t$", pad=0.02))
     return fig
 
 
@@ -200,7 +212,7 @@ def plot_mnist_attention(images, weights, labels, predictions):
     """MNIST digits, each with its attention weight per pixel row as a bar to the right."""
     columns = min(4, len(images))
     rows = -(-len(images) // columns)  # ceiling division
-    fig, axes = plt.subplots(rows, columns, figsize=(2.0 * columns, 1.9 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 1.6 * rows), squeeze=False)
     for ax in axes.flat[len(images):]:
         ax.axis("off")
     top = float(np.max(weights))
@@ -213,14 +225,14 @@ def plot_mnist_attention(images, weights, labels, predictions):
         ax.set_xlim(0, 35)
         ax.set_ylim(28, 0)
         ax.axis("off")
-        ax.set_title(f"{label} → {guess}", fontsize=10)
+        ax.set_title(f"{label} → {guess}", fontsize=11)
     return fig
 
 
 def plot_sequence_example(x, signal_steps):
     """One sequence of the early-signal task as an image: channels (rows) over time."""
     x = np.asarray(x)
-    fig, ax = plt.subplots(figsize=(7.6, 2.0))
+    fig, ax = plt.subplots(figsize=(6.6, 2.0))
     limit = float(np.abs(x).max())
     image = ax.imshow(x.T, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit,
                       interpolation="nearest", extent=(0.5, len(x) + 0.5, x.shape[1] - 0.5, -0.5))
@@ -229,5 +241,5 @@ def plot_sequence_example(x, signal_steps):
     ax.set_yticks(range(x.shape[1]), ["Marke"] + [f"Klasse {k}" for k in range(x.shape[1] - 1)],
                   fontsize=9)
     ax.set_xlabel("Zeitschritt $t$")
-    fig.colorbar(image, ax=ax, pad=0.02, label="Wert")
+    _decimal_comma(fig.colorbar(image, ax=ax, pad=0.02, label="Wert"))
     return fig

@@ -7,7 +7,11 @@ H_0 = X of shape (n, d_0), and every layer computes (Gl. eq:mlp-batch-forward)
     A_l = H_{l-1} W_l + 1 b_l^T,    H_l = sigma_l(A_l).
 
 Backpropagation runs the same way backwards, again on whole matrices: there is no
-Python loop over the samples of a batch (compare codes/mlp_loop.py).
+Python loop over the samples of a batch (compare codes/mlp_loop.py). The comments name
+the four equations (BP1)-(BP4) of the box "Die vier Gleichungen der Backpropagation"
+(label box-backprop in chapters/03_mlp/theorie.md). Delta_l holds one row delta_l per
+sample; the book defines it unscaled, and the code folds the factor 1/n of the mean
+(or eta/n of an SGD step) into Delta_L once, which carries through the linear recursion.
 """
 
 from collections.abc import Mapping
@@ -93,18 +97,19 @@ class MLP:
 
     # ANCHOR: backprop
     def backward(self, x, y, scale):
-        """Yield (k, dW, db), the gradients of scale * sum_i l_i for W_{k+1}, b_{k+1}, k = L-1..0.
+        """Yield (k, dW, db), the gradients of scale * sum_i l^(i) for W_{k+1}, b_{k+1}, k = L-1..0.
 
         Python index k is layer l = k + 1: weights[k] is W_l and hs[k] is H_{l-1}.
+        ``scale`` is folded into Delta_L (1/n gives the gradients of the mean loss L_B).
         delta_{l-1} is computed before W_l is handed out, so the caller may update W_l.
         """
         activations_in, hs = self.forward(x)
         delta = self.loss.delta(activations_in[-1], hs[-1], y, self.activations[-1])
-        delta *= scale  # Gl. (eq:delta-L-batch): one row delta_L per sample
+        delta *= scale  # (BP1), Gl. (eq:delta-L-batch), times 1/n (or eta/n) folded in
         for k in range(len(self.weights) - 1, -1, -1):
-            grad_w = hs[k].T @ delta  # Gl. (eq:grad-batch): sum_i h_{l-1,i} delta_{l,i}^T
-            grad_b = delta.sum(axis=0)  # Gl. (eq:grad-batch)
-            if k > 0:  # Gl. (eq:delta-recursion-batch), with sigma'(A_{l-1}) from H_{l-1}
+            grad_w = hs[k].T @ delta  # (BP3), Gl. (eq:grad-batch): H_{l-1}^T Delta_l
+            grad_b = delta.sum(axis=0)  # (BP4), Gl. (eq:grad-batch): Delta_l^T 1
+            if k > 0:  # (BP2), Gl. (eq:delta-recursion-batch), sigma'(A_{l-1}) from H_{l-1}
                 delta = delta @ self.weights[k].T
                 delta *= self.activations[k - 1].gradient(activations_in[k - 1], hs[k])
             yield k, grad_w, grad_b

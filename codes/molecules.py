@@ -6,6 +6,8 @@ Z of shape (n, m) (0 = empty slot) and coordinates R of shape (n, m, 3) in Angst
 
 import numpy as np
 
+from codes.mlp import MLP
+
 ANGSTROM_TO_BOHR = 1.0 / 0.529177210903  # CODATA 2018 Bohr radius in Angstrom
 HARTREE_TO_KCAL_MOL = 627.509474
 ELEMENTS = {"H": 1, "C": 6, "N": 7, "O": 8, "F": 9}
@@ -48,6 +50,61 @@ def coulomb_eigenvalues(atomic_numbers, coordinates, chunk_size=2048):
 # ANCHOR_END: coulomb
 
 
+# ANCHOR: bag_of_bonds
+def bag_sizes(atomic_numbers, elements=ELEMENTS):
+    """Length of each bag: the largest number of atom pairs of each element pair (and of
+    atoms of each element, for the diagonal) over the given molecules."""
+    counts = atom_counts(atomic_numbers, elements).astype(int)
+    names, sizes = list(elements), {}
+    for a, first in enumerate(names):
+        sizes[first] = int(counts[:, a].max())
+        for b in range(a, len(names)):
+            pairs = (counts[:, a] * (counts[:, a] - 1) // 2 if a == b
+                     else counts[:, a] * counts[:, b])
+            sizes[first + names[b]] = int(pairs.max())
+    return {bag: size for bag, size in sizes.items() if size > 0}
+
+
+def bag_of_bonds(atomic_numbers, coordinates, sizes, chunk_size=2048, elements=ELEMENTS):
+    """Bag of bonds (Hansen et al. 2015): the Coulomb matrix entries grouped by element pair.
+
+    Each bag (e.g. "CH": all Z_C Z_H / |R_C - R_H|) is sorted in decreasing order and
+    padded with zeros to its length in ``sizes`` (from ``bag_sizes`` on all molecules);
+    the bags are concatenated: shape (n, sum of the sizes), float32.
+    """
+    Z, R = _check_molecules(atomic_numbers, coordinates)
+    m = Z.shape[1]
+    rows, cols = np.triu_indices(m, k=1)
+    columns = []
+    for start in range(0, len(Z), chunk_size):
+        part = slice(start, start + chunk_size)
+        C = coulomb_matrices(Z[part], R[part])
+        z = Z[part]
+        bags = []
+        for bag, size in sizes.items():
+            if bag in elements:  # one element: the diagonal 0.5 Z^2.4
+                values = np.where(z == elements[bag], np.einsum("nii->ni", C), 0.0)
+            else:
+                first, second = _split_pair(bag, elements)
+                zi, zj = z[:, rows], z[:, cols]
+                match = (((zi == elements[first]) & (zj == elements[second]))
+                         | ((zi == elements[second]) & (zj == elements[first])))
+                values = np.where(match, C[:, rows, cols], 0.0)
+            values = -np.sort(-values, axis=1)[:, :size]  # largest first, zeros last
+            bags.append(np.pad(values, ((0, 0), (0, size - values.shape[1]))))
+        columns.append(np.concatenate(bags, axis=1).astype(np.float32))
+    return np.concatenate(columns, axis=0)
+
+
+def _split_pair(bag, elements):
+    """"CH" -> ("C", "H"); element symbols are one letter in QM9."""
+    for symbol in elements:
+        if bag.startswith(symbol) and bag[len(symbol):] in elements:
+            return symbol, bag[len(symbol):]
+    raise ValueError(f"Unbekannte Elementpaarung {bag!r}.")
+# ANCHOR_END: bag_of_bonds
+
+
 # ANCHOR: baseline
 def atom_counts(atomic_numbers, elements=ELEMENTS):
     """Number of atoms of each element (H, C, N, O, F) per molecule: shape (n, 5)."""
@@ -74,6 +131,28 @@ def standardiser(train):
     mean, std = train.mean(axis=0), train.std(axis=0)
     return mean, np.where(std > 0, std, 1.0)
 # ANCHOR_END: standardise
+
+
+# ANCHOR: residual_mlp
+def fit_residual_mlp(features, residual, train, val, *, seed=0, epochs=10, batch_size=32):
+    """Delta learning: an MLP learns the residual that the baseline leaves.
+
+    Features and residual are standardised with the training rows; the network has two
+    tanh layers of 100 neurons and a linear output, trained with eta = 0.05 and, for
+    the last two epochs, 0.01. Returns the predicted residual for every row and the
+    training history.
+    """
+    x_mean, x_std = standardiser(features[train])
+    x = ((features - x_mean) / x_std).astype(np.float32)
+    r_std = residual[train].std()
+    y = (residual / r_std).astype(np.float32)[:, None]
+    model = MLP([(x.shape[1], None), (100, "tanh"), (100, "tanh"), (1, "identity")],
+                loss="mse", seed=seed)
+    history = model.train(x[train], y[train], epochs=epochs, batch_size=batch_size,
+                          eta=lambda epoch: 0.05 if epoch < epochs - 2 else 0.01,
+                          validation_data=(x[val], y[val]), seed=seed)
+    return r_std * model.feedforward(x)[:, 0], history
+# ANCHOR_END: residual_mlp
 
 
 def _check_molecules(atomic_numbers, coordinates):

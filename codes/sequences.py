@@ -3,10 +3,14 @@
 - ``mnist_as_sequences``: an MNIST image read row by row, 28 time steps of 28 pixels.
 - ``early_signal_task``: a synthetic classification task whose label sits only in the
   first few time steps of a long, noisy sequence.
-- ``length_sweep``: train two models on the synthetic task for several sequence lengths.
+- ``fit_with_lr_drop``: train with Adam, the last epoch at a tenth of the learning rate.
+- ``length_sweep``: train models on the synthetic task for several sequence lengths
+  and seeds, each until it solves the task or its epochs are spent.
 - ``input_gradient_norms``: how strongly the last hidden state h_T reacts to the input
   x_t at each earlier step t, to compare a plain RNN with an LSTM (vanishing gradients).
 """
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -91,14 +95,40 @@ def set_forget_bias(lstm, value):
     return lstm
 
 
+# ANCHOR: cell_path
+def cell_path_gradient_norms(lstm, x, seed=0):
+    """Like ``input_gradient_norms``, but the gradient may cross time only along c_t.
+
+    Runs the equations of the one-layer ``nn.LSTM`` ``lstm`` step by step with its own
+    weights, but feeds the gates a detached copy of h_{t-1}: every path from x_t to h_T
+    through h_{t-1} and the gates is cut, and x_t reaches h_T only via
+    c_t -> c_{t+1} -> ... -> c_T, multiplied by f_{t+1}, ..., f_T on the way.
+    """
+    x = torch.as_tensor(x, dtype=torch.float64).clone().requires_grad_(True)
+    w_x, w_h = lstm.weight_ih_l0, lstm.weight_hh_l0
+    bias = lstm.bias_ih_l0 + lstm.bias_hh_l0
+    h = c = x.new_zeros(x.shape[0], lstm.hidden_size)
+    for t in range(x.shape[1]):
+        a = x[:, t] @ w_x.T + h.detach() @ w_h.T + bias    # PyTorch order: i, f, c~, o
+        a_i, a_f, a_c, a_o = a.chunk(4, dim=1)
+        c = torch.sigmoid(a_f) * c + torch.sigmoid(a_i) * torch.tanh(a_c)
+        h = torch.sigmoid(a_o) * torch.tanh(c)
+    u = torch.randn(h.shape[-1], generator=torch.Generator().manual_seed(seed),
+                    dtype=torch.float64)
+    (h @ (u / u.norm())).sum().backward()
+    return x.grad.norm(dim=2).mean(dim=0).numpy()
+# ANCHOR_END: cell_path
+
+
 # ANCHOR: gradient_curves
 def vanishing_gradient_curves(seq_len=100, input_size=8, hidden_size=32, batch_size=32,
                               forget_biases=(1.0, 3.0), seed=0):
     """Gradient norms per time step for a plain RNN and LSTMs, all freshly initialised.
 
     Returns a dict name -> array of shape (seq_len,): "RNN" (tanh), "LSTM" (PyTorch's
-    default initialisation, forget-gate bias about 0) and one LSTM per forget-gate bias
-    b_f in ``forget_biases``. Every model sees the same random input sequences.
+    default initialisation, forget-gate bias about 0), one LSTM per forget-gate bias
+    b_f in ``forget_biases`` and, for the last of them, the cell path alone
+    (``cell_path_gradient_norms``). Every model sees the same random input sequences.
     """
     torch.manual_seed(seed)
     x = torch.randn(batch_size, seq_len, input_size, dtype=torch.float64)
@@ -107,25 +137,12 @@ def vanishing_gradient_curves(seq_len=100, input_size=8, hidden_size=32, batch_s
     for b_f in forget_biases:
         lstm = nn.LSTM(input_size, hidden_size, batch_first=True)
         models[f"LSTM, b_f = {b_f:g}"] = set_forget_bias(lstm, b_f)
-    return {name: input_gradient_norms(model.double(), x, seed) for name, model in models.items()}
+    curves = {name: input_gradient_norms(model.double(), x, seed)
+              for name, model in models.items()}
+    curves[f"LSTM, b_f = {forget_biases[-1]:g}, nur Zellpfad"] = cell_path_gradient_norms(
+        lstm, x, seed)
+    return curves
 # ANCHOR_END: gradient_curves
-
-
-# One switch for the size of the experiments: the CPU run must stay within a few
-# minutes; on a GPU the same code trains on more data for more epochs.
-EXPERIMENT_SIZES = {
-    "cpu": {"mnist_train": 10_000, "mnist_val": 2_000, "mnist_epochs": 5,
-            "task_train": 2_000, "task_val": 500, "task_epochs": 8,
-            "seq_lens": (10, 25, 50, 100, 200)},
-    "gpu": {"mnist_train": 50_000, "mnist_val": 10_000, "mnist_epochs": 15,
-            "task_train": 8_000, "task_val": 2_000, "task_epochs": 10,
-            "seq_lens": (10, 25, 50, 100, 200, 400)},
-}
-
-
-def experiment_size(device):
-    """The entry of EXPERIMENT_SIZES for a device: "gpu" for cuda, else "cpu"."""
-    return EXPERIMENT_SIZES["gpu" if torch.device(device).type == "cuda" else "cpu"]
 
 
 def cpu_settings_for_small_rnns():
@@ -140,31 +157,57 @@ def cpu_settings_for_small_rnns():
     torch.set_flush_denormal(True)
 
 
+# ANCHOR: fit_with_lr_drop
+def fit_with_lr_drop(model, train_loader, val_loader, epochs, lr, device, drop_epochs=1,
+                     factor=0.1):
+    """``fit`` with Adam for ``epochs`` epochs, the last ``drop_epochs`` of them at lr * factor.
+
+    A large learning rate learns fast but leaves the weights jumping around the minimum;
+    a few final epochs with a smaller one settle them (step decay). Returns the list of
+    validation accuracies, one per epoch.
+    """
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    accuracies = fit(model, train_loader, val_loader, epochs=epochs - drop_epochs,
+                     optimizer=optimizer, device=device).val_acc
+    for group in optimizer.param_groups:
+        group["lr"] = lr * factor
+    return accuracies + fit(model, train_loader, val_loader, epochs=drop_epochs,
+                            optimizer=optimizer, device=device).val_acc
+# ANCHOR_END: fit_with_lr_drop
+
+
 # ANCHOR: length_sweep
-def length_sweep(models, seq_lens, n_train, n_val, epochs, device, lr=2e-3, batch_size=64,
-                 seed=0):
-    """Train every model on ``early_signal_task`` for each length T.
+def length_sweep(models, seq_lens, n_train, n_val, max_epochs, device, seeds=(0, 1, 2),
+                 solved=0.95, lr=2e-3, batch_size=64):
+    """Train every model on ``early_signal_task`` for each length T and each seed.
 
     ``models`` maps a name to a function ``make(input_size, num_classes)`` that returns a
-    fresh model. Training and validation sequences are drawn from the same seeded
-    generator. Returns a DataFrame with one row per (T, model) and the validation
-    accuracy of the last epoch, and a dict (T, name) -> trained model.
+    fresh model. A run trains epoch by epoch (one Adam optimizer throughout) until its
+    validation accuracy reaches ``solved`` or ``max_epochs`` are spent, so a model that
+    learns the task stops early and one that does not gets the whole budget. Returns a
+    DataFrame with one row per (T, model, seed): the validation accuracy of the last
+    epoch and the epochs used; and a dict (T, name, seed) -> trained model.
     """
     rows, trained = [], {}
     for seq_len in seq_lens:
-        x, y = early_signal_task(n_train + n_val, seq_len, seed=seed + seq_len)
-        train = make_loader(x[:n_train], y[:n_train], batch_size, shuffle=True, seed=seed)
-        val = make_loader(x[n_train:], y[n_train:], 4 * batch_size)
+        x, y = early_signal_task(n_train + n_val, seq_len, seed=seq_len)
+        val = make_loader(x[n_train:], y[n_train:], 1000)
         num_classes = int(y.max()) + 1
-        for name, make in models.items():
-            set_seed(seed)
-            model = make(x.shape[-1], num_classes)
-            history = fit(model, train, val, epochs=epochs, lr=lr, device=device,
-                          progress=False)
-            rows.append({"seq_len": seq_len, "model": name, "num_classes": num_classes,
-                         "val_acc": history.val_acc[-1],
-                         "seconds": sum(history.epoch_seconds)})
-            trained[seq_len, name] = model
+        for seed in seeds:
+            train = make_loader(x[:n_train], y[:n_train], batch_size, shuffle=True, seed=seed)
+            for name, make in models.items():
+                set_seed(seed)
+                model = make(x.shape[-1], num_classes).to(device)
+                optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+                epochs, val_acc = 0, -math.inf
+                while epochs < max_epochs and val_acc < solved:  # one epoch per call
+                    history = fit(model, train, val, epochs=1, optimizer=optimizer,
+                                  device=device, progress=False)
+                    epochs, val_acc = epochs + 1, history.val_acc[-1]
+                rows.append({"seq_len": seq_len, "model": name, "seed": seed,
+                             "num_classes": num_classes, "val_acc": val_acc,
+                             "epochs": epochs})
+                trained[seq_len, name, seed] = model
     return pd.DataFrame(rows), trained
 # ANCHOR_END: length_sweep
 

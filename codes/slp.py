@@ -78,7 +78,7 @@ class SLP:
         return (a2 >= 0).astype(np.int64) if self.output == "sigmoid" else a2
 
     def loss(self, X, y):
-        """Mean loss L = (1/n) sum_i l_i: cross-entropy or half squared error."""
+        """Mean loss (1/n) sum_i l^(i) over the n rows of X: cross-entropy or half squared error."""
         a2 = self.forward(X)[2]
         y = check_targets(y, len(a2), binary=self.output == "sigmoid")
         if self.output == "sigmoid":
@@ -91,7 +91,7 @@ class SLP:
         X = check_inputs(X, self.n_inputs)
         y = check_targets(y, len(X), binary=self.output == "sigmoid")
         A1, H1, a2 = self.forward(X)
-        # Rows of Delta_2 and Delta_1, Gl. (eq:slp-delta2) and (eq:slp-delta1)
+        # Rows of Delta_2 and Delta_1 (unscaled), Gl. (eq:slp-delta2) and (eq:slp-delta1)
         delta2 = (self.sigma2(a2) - y)[:, None]
         delta1 = (delta2 @ self.W2.T) * self.sigma1.gradient(A1)
         n = len(X)  # L is a mean over the samples: each sum gets a factor 1/n

@@ -1,6 +1,7 @@
 """Smoke test of the benchmark functions on tiny data (no timing assertions)."""
 
 import numpy as np
+import pytest
 
 from codes import bench_mlp
 
@@ -31,7 +32,7 @@ def test_torch_variant_reaches_the_same_weights_as_numpy():
 def test_main_prints_seconds_and_ratios_per_batch_size(capsys):
     bench_mlp.main(["--samples", "60", "--batch-sizes", "10", "30"])
     out = capsys.readouterr().out
-    assert out.count("Verhältnis loop/batched") == 2 and "PyTorch" in out
+    assert out.count("Batches statt Schleife") == 2 and "PyTorch braucht" in out
     assert "Batchgröße 10 (6 Schritte)" in out and "Batchgröße 30 (2 Schritte)" in out
 
 
@@ -41,11 +42,26 @@ def test_cost_per_step_counts_a_short_last_batch():
     assert per_step == 1e6 * 0.3 / 3  # batches of 10, 10 and 5
 
 
-def test_report_says_which_targets_are_met():
+def test_report_explains_the_ratios_without_targets():
     seconds = {"loop": 2.0, "batched": 0.25, "torch": 0.5}
     ratios = {"loop/batched": 8.0, "torch/batched": 2.0}
     lines = bench_mlp.report(50_000, 10, seconds, ratios)
-    assert any("loop/batched" in line and "NICHT erreicht" in line for line in lines)
-    assert any("torch/batched" in line and "(Ziel mindestens 1: erreicht)" in line for line in lines)
-    assert any("pro Mini-Batch" in line and "50.0 µs" in line for line in lines)  # 0.25 s / 5000
-    assert not any("Ziel" in line for line in bench_mlp.report(50_000, 100, seconds, ratios))
+    text = "\n".join(lines)
+    assert "Ziel" not in text and "erreicht" not in text
+    assert any("pro Mini-Batch" in line and "50,0 µs" in line for line in lines)  # 0.25 s / 5000
+    assert "8,0-mal so schnell" in text
+    assert "so viel wie 1,2 Beispiele" in text  # 50 µs per step / 40 µs per sample
+    assert "unter der Batchgröße 10" in text
+    assert "PyTorch braucht 2,0-mal so lange" in text and "langsamer" in text
+
+
+def test_main_stops_with_a_german_message_when_mnist_is_missing(tmp_path, monkeypatch):
+    from codes.data import mnist
+
+    monkeypatch.setenv("NN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(mnist, "MIRRORS", [])  # no download attempt
+    with pytest.raises(SystemExit) as stop:
+        bench_mlp.main(["--samples", "60"])
+    message = str(stop.value.code)
+    assert message.startswith("Fehler: MNIST-Datei") and "NN_DATA_DIR" in message

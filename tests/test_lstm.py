@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from codes.lstm import AdvancedLSTM, BasicLSTM, check_sequence_batch, classifier_head
+from codes.lstm import AdvancedLSTM, BasicGRU, BasicLSTM, check_sequence_batch, classifier_head
 
-MODELS = [BasicLSTM, AdvancedLSTM]
+MODELS = [BasicLSTM, AdvancedLSTM, BasicGRU]
 # The CPU always runs; the GPU runner adds "cuda" (a device that is absent is not a test case).
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
@@ -76,8 +76,8 @@ def test_runs_on_the_device_of_its_input(device, model_class, bidirectional):
 
 @pytest.mark.parametrize("model_class", MODELS)
 def test_dropout_between_layers_only_with_several_layers(model_class):
-    assert model_class(4, 8, 1, 3, dropout=0.5).lstm.dropout == 0.0
-    assert model_class(4, 8, 2, 3, dropout=0.5).lstm.dropout == 0.5
+    assert model_class(4, 8, 1, 3, dropout=0.5).rnn.dropout == 0.0
+    assert model_class(4, 8, 2, 3, dropout=0.5).rnn.dropout == 0.5
     head_dropouts = [m.p for m in model_class(4, 8, 1, 3, dropout=0.5).head
                      if isinstance(m, torch.nn.Dropout)]
     assert head_dropouts and all(p == 0.5 for p in head_dropouts)
@@ -169,3 +169,11 @@ def test_dropout_must_be_a_probability(model_class, dropout):
 def test_booleans_are_not_sizes(model_class):
     with pytest.raises(ValueError, match="num_layers"):
         model_class(4, 8, True, 3)
+
+
+def test_gru_variant_shares_the_trunk_and_has_three_gate_blocks():
+    gru, lstm = BasicGRU(5, 8, 2, 3), BasicLSTM(5, 8, 2, 3)
+    assert isinstance(gru.rnn, torch.nn.GRU) and isinstance(lstm.rnn, torch.nn.LSTM)
+    # A GRU layer stacks 3 blocks (r, z, candidate), an LSTM layer 4 (i, f, candidate, o).
+    assert gru.rnn.weight_hh_l0.shape == (3 * 8, 8)
+    assert lstm.rnn.weight_hh_l0.shape == (4 * 8, 8)

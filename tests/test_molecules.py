@@ -82,3 +82,34 @@ def test_standardiser_keeps_constant_columns_finite():
     mean, std = standardiser(np.array([[1.0, 5.0], [3.0, 5.0]]))
     np.testing.assert_array_equal(mean, [2.0, 5.0])
     np.testing.assert_array_equal(std, [1.0, 1.0])
+
+
+def test_bag_of_bonds_sorts_each_bag_and_is_invariant_to_atom_order():
+    from codes.molecules import bag_of_bonds, bag_sizes
+
+    sizes = bag_sizes(WATER_Z)
+    assert sizes == {"H": 2, "HH": 1, "HO": 2, "O": 1}
+    bob = bag_of_bonds(WATER_Z, WATER_R, sizes)[0]
+    C = coulomb_matrices(WATER_Z, WATER_R)[0]
+    np.testing.assert_allclose(bob, [0.5, 0.5, C[1, 2], C[0, 1], C[0, 2], C[0, 0]], rtol=1e-6)
+    perm = [2, 0, 4, 1, 3]
+    np.testing.assert_array_equal(bag_of_bonds(WATER_Z[:, perm], WATER_R[:, perm], sizes), [bob])
+
+
+def test_german_property_names_cover_every_property():
+    from codes.data.qm9 import PROPERTY_NAMES, PROPERTY_UNITS
+
+    assert list(PROPERTY_NAMES) == list(PROPERTY_UNITS)
+    assert PROPERTY_NAMES["Cv"].startswith("Wärmekapazität")
+
+
+def test_residual_mlp_learns_a_smooth_function():
+    from codes.molecules import fit_residual_mlp
+
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(400, 3))
+    residual = np.sin(features[:, 0]) + 0.5 * features[:, 1]
+    train, val = np.arange(300), np.arange(300, 400)
+    predicted, history = fit_residual_mlp(features, residual, train, val, epochs=20, batch_size=16)
+    assert predicted.shape == (400,) and len(history["val_loss"]) == 20
+    assert np.mean(np.abs(predicted[val] - residual[val])) < 0.3 * np.mean(np.abs(residual[val]))

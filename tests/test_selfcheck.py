@@ -61,7 +61,7 @@ def test_reference_activation_gradients_pass(name):
 
 
 def test_torch_references_pass():
-    from codes.grid_search import grid
+    from codes.hpo import grid
     from codes.lstm import AdditiveAttention  # noqa: F401  (the reference of the attention check)
     from codes.torch_mlp import BasicMLP, ResidualBlock
     from codes.training import count_parameters

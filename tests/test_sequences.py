@@ -6,10 +6,10 @@ import torch
 
 from codes.lstm import AdvancedLSTM, BasicLSTM
 from codes.sequences import (
-    EXPERIMENT_SIZES,
     attention_of,
+    cell_path_gradient_norms,
     early_signal_task,
-    experiment_size,
+    fit_with_lr_drop,
     input_gradient_norms,
     length_sweep,
     mnist_as_sequences,
@@ -91,20 +91,45 @@ def test_set_forget_bias_sets_the_sum_of_both_biases():
         assert torch.allclose((b_ih + b_hh)[4:8], torch.full((4,), 2.5))
 
 
-def test_experiment_size_switch():
-    assert experiment_size("cpu") is EXPERIMENT_SIZES["cpu"]
-    assert experiment_size(torch.device("cuda")) is EXPERIMENT_SIZES["gpu"]
+def test_cell_path_alone_shrinks_like_the_product_of_forget_gates():
+    torch.manual_seed(0)
+    lstm = set_forget_bias(torch.nn.LSTM(3, 6, batch_first=True), 3.0).double()
+    x = torch.randn(4, 30, 3, dtype=torch.float64)
+    cell, full = cell_path_gradient_norms(lstm, x), input_gradient_norms(lstm, x)
+    assert np.allclose(cell[-1], full[-1])  # the last input needs no path through time
+    # 29 steps back along c_t: each multiplies by f_t = sigma(3 + small) ~ 0.95.
+    assert 0.2 * 0.95 ** 29 < cell[0] / cell[-1] < 5 * 0.95 ** 29
+
+
+def test_length_sweep_stops_a_run_once_it_solves_the_task():
+    models = {"Basis": lambda n_in, k: BasicLSTM(n_in, 8, 1, k)}
+    results, _ = length_sweep(models, (4,), n_train=64, n_val=32, max_epochs=3,
+                              device="cpu", seeds=(0,), solved=0.0)
+    assert results["epochs"].tolist() == [1]
 
 
 def test_length_sweep_and_attention_on_a_tiny_run():
     models = {"Basis": lambda n_in, k: BasicLSTM(n_in, 8, 1, k),
               "Attention": lambda n_in, k: AdvancedLSTM(n_in, 8, 1, k)}
-    results, trained = length_sweep(models, (5, 8), n_train=64, n_val=32, epochs=1,
-                                    device="cpu")
-    assert results[["seq_len", "model"]].values.tolist() == [
-        [5, "Basis"], [5, "Attention"], [8, "Basis"], [8, "Attention"]]
+    results, trained = length_sweep(models, (5, 8), n_train=64, n_val=32, max_epochs=2,
+                                    device="cpu", seeds=(0, 1), solved=1.1)
+    assert results[["seq_len", "model", "seed"]].values.tolist() == [
+        [5, "Basis", 0], [5, "Attention", 0], [5, "Basis", 1], [5, "Attention", 1],
+        [8, "Basis", 0], [8, "Attention", 0], [8, "Basis", 1], [8, "Attention", 1]]
+    assert (results["epochs"] == 2).all()  # never solved: the whole budget
     assert results["val_acc"].between(0, 1).all()
     x, _ = early_signal_task(3, 8)
-    predictions, weights = attention_of(trained[8, "Attention"], x, "cpu")
+    predictions, weights = attention_of(trained[8, "Attention", 1], x, "cpu")
     assert predictions.shape == (3,) and weights.shape == (3, 8)
     assert np.allclose(weights.sum(axis=1), 1.0)
+
+
+def test_fit_with_lr_drop_lowers_the_rate_for_the_last_epochs():
+    torch.manual_seed(0)
+    x, y = early_signal_task(64, 5, seed=1)
+    from codes.training import make_loader
+    loader = make_loader(x, y, 32)
+    model = BasicLSTM(5, 8, 1, 4)
+    accuracies = fit_with_lr_drop(model, loader, loader, epochs=3, lr=1e-2, device="cpu",
+                                  drop_epochs=1)
+    assert len(accuracies) == 3 and all(0 <= a <= 1 for a in accuracies)

@@ -1,16 +1,30 @@
 """The student edition leaves every solution out, and only the solutions.
 
 The fast tests check the text surgery on small examples and on the real sheets; the
-build test builds only the problem-set pages (without execution) in an instructor and
-a student variant and compares the HTML.
+build test builds only the problem-set pages plus a page with every MyST form of a
+solution (without execution) in an instructor and a student variant, compares the
+HTML and searches every file of the student output (search index, objects.inv,
+downloads, code zip) for solution text.
 """
 
 import re
+import shutil
+import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
+import yaml
 
-from tools.student_build import build, strip_solutions
+from tools.student_build import (
+    SKIP,
+    build,
+    readable_texts,
+    split_solutions,
+    strip_solutions,
+    student_buttons,
+    student_text,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHEETS = sorted((ROOT / "psets").glob("blatt_*.md"))
@@ -122,18 +136,133 @@ def visible_text(html):
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
+# Every MyST form of a solution; each hides a word starting with "zqx" (found nowhere else).
+FORMS = """# Formen
+
+```{exercise} Aufgabe
+:label: ex-forms
+
+Aufgabentext der Formenseite.
+```
+
+```{solution} ex-forms
+:class: dropdown
+
+zqxbacktickdrei
+```
+
+`````{solution} ex-forms
+````python
+zqxbacktickfuenf = 1
+````
+`````
+
+~~~{solution} ex-forms
+zqxtildedrei
+~~~
+
+~~~~~~{solution} ex-forms
+```python
+zqxtildesechs = 2
+```
+~~~~~~
+
+:::{solution} ex-forms
+:class: dropdown
+zqxcolondrei
+:::
+
+::::{solution} ex-forms
+:::{note}
+zqxcolonvierinnen
+:::
+zqxcolonvier
+::::
+
+``` {solution} ex-forms
+zqxleerzeichen
+```
+
+~~~{solution-start} ex-forms
+~~~
+zqxgatedtilde
+```python
+zqxgatedcode = 3
+```
+:::{solution-end}
+:::
+
+::::{solution-start} ex-forms
+::::
+zqxgatedcolon
+```{solution-end}
+```
+
+Text nach allen Formen.
+"""
+SECRET = "zqx"
+
+
+def test_every_myst_form_of_a_solution_is_stripped():
+    text, blocks = split_solutions(FORMS)
+    assert len(blocks) == FORMS.count("{solution") - FORMS.count("{solution-end}")
+    assert SECRET not in text and "{solution" not in text
+    assert "Aufgabentext der Formenseite." in text and "Text nach allen Formen." in text
+
+
+def test_instructor_and_student_only_blocks():
+    page = ("A\n% BEGIN instructor-edition\nLösungen verborgen\n% END instructor-edition\n"
+            "% BEGIN student-edition\n% Ohne Lösungen.\n%   eingerückt\n"
+            "% END student-edition\nB\n")
+    assert student_text(page) == "A\nOhne Lösungen.\n  eingerückt\nB\n"
+    with pytest.raises(ValueError, match="END"):
+        student_text("% BEGIN student-edition\nx\n")
+    intro = student_text((ROOT / "intro.md").read_text(encoding="utf-8"))
+    assert "verborgen" not in intro and "ohne Lösungen" in intro
+
+
+def test_student_buttons_point_to_the_student_source_or_are_absent():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    instructor_url = config["repository"]["url"]
+    config["student_edition"] = {"repository_url": ""}
+    student_buttons(config)
+    assert instructor_url not in str(config)
+    assert not any(config["html"][key] for key in
+                   ("use_repository_button", "use_issues_button", "use_edit_page_button"))
+    assert not any(config["launch_buttons"].get(key) for key in
+                   ("binderhub_url", "jupyterhub_url", "colab_url", "thebe"))
+    config["student_edition"] = {"repository_url": "https://example.org/kurs/studierende"}
+    student_buttons(config)
+    assert config["repository"]["url"] == "https://example.org/kurs/studierende"
+    assert instructor_url not in str(config)
+
+
+def _book_with_forms_page(folder):
+    shutil.copytree(ROOT, folder, ignore=SKIP)
+    (folder / "psets" / "formen.md").write_text(FORMS, encoding="utf-8")
+    return folder
+
+
+def _external_links(html_dir):
+    return {href for page in html_dir.rglob("*.html")
+            for href in re.findall(r'href="(https?://[^"]+)"', page.read_text(encoding="utf-8"))}
+
+
 def test_student_html_has_no_solutions_but_instructor_html_does(tmp_path):
-    pages = ["psets/index.md", *(f"psets/{p.name}" for p in SHEETS)]
+    book = _book_with_forms_page(tmp_path / "buch")
+    instructor_url = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))[
+        "repository"]["url"]
+    pages = ["psets/index.md", *(f"psets/{p.name}" for p in SHEETS), "psets/formen.md"]
     html = {}
     for variant in ("lehrende", "studierende"):
-        code, removed = build(ROOT, tmp_path / variant, pages=pages,
+        code, removed = build(book, tmp_path / variant, pages=pages,
                               student=variant == "studierende", strict=False, execute=False)
         assert code == 0
         html[variant] = {p.stem: (tmp_path / variant / "html" / "psets" / f"{p.stem}.html")
                          .read_text(encoding="utf-8") for p in SHEETS}
         if variant == "studierende":
             assert removed == sum(p.read_text(encoding="utf-8").count("{exercise}")
-                                  for p in SHEETS)
+                                  for p in SHEETS) + len(split_solutions(FORMS)[1])
             sources = (tmp_path / variant / "html" / "_sources" / "psets")
             for source in sources.glob("blatt_*"):
                 assert "solution" not in source.read_text(encoding="utf-8"), source.name
@@ -146,6 +275,32 @@ def test_student_html_has_no_solutions_but_instructor_html_does(tmp_path):
         assert 'class="solution' not in student and "Lösung zu" not in student
         # The exercises themselves are in both editions, with the same numbers.
         assert teacher.count('class="exercise') == student.count('class="exercise') >= 3
+    # The forms page: its secrets are in the instructor build, nowhere in the student one.
+    teacher_dir, student_dir = tmp_path / "lehrende" / "html", tmp_path / "studierende"
+    assert SECRET in (teacher_dir / "psets" / "formen.html").read_text(encoding="utf-8")
+    assert SECRET in (teacher_dir / "searchindex.js").read_text(encoding="utf-8")
+    leaked = [path for path, text in readable_texts(student_dir) if SECRET in text.lower()]
+    assert not leaked, leaked
+    student_html = student_dir / "html"
+    # Each place a solution could hide, checked on its own (readable_texts covers all).
+    assert SECRET not in (student_html / "searchindex.js").read_text(encoding="utf-8")
+    inventory = (student_html / "objects.inv").read_bytes()
+    body = zlib.decompress(inventory[inventory.index(b"\n", inventory.index(b"zlib")) + 1:])
+    assert b"ex-forms" in body and b"solution" not in body.lower()
+    for download in (student_html / "_sources" / "psets").glob("*"):
+        assert SECRET not in download.read_text(encoding="utf-8").lower(), download.name
+    with zipfile.ZipFile(student_html / "nn-kursbuch-code.zip") as archive:
+        assert all(SECRET not in archive.read(name).decode("utf-8", "replace")
+                   for name in archive.namelist())
+    # No copy of the sources (with tests/ that quote solutions) stays behind.
+    assert not (student_dir / "source").exists()
+    assert not [p for p in student_dir.rglob("*") if p.name in ("tests", ".ci", ".github")]
+    # Buttons: the instructor build links the repository and Binder, the student one neither.
+    assert any(instructor_url in link for link in _external_links(teacher_dir))
+    student_links = _external_links(student_html)
+    assert not [link for link in student_links if instructor_url in link or "mybinder" in link]
+    landing = (student_html / "intro.html").read_text(encoding="utf-8")
+    assert "verborgen" not in landing and "ohne Lösungen" in landing
 
 
 def test_prepared_student_sources_hide_solutions_and_keep_the_config(tmp_path):
@@ -153,7 +308,7 @@ def test_prepared_student_sources_hide_solutions_and_keep_the_config(tmp_path):
 
     from tools.student_build import prepare_sources
 
-    removed = prepare_sources(ROOT, tmp_path / "source")
+    removed = len(prepare_sources(ROOT, tmp_path / "source"))
     config = yaml.safe_load((tmp_path / "source" / "_config.yml").read_text(encoding="utf-8"))
     original = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     assert config["sphinx"]["config"]["hide_solutions"] is True

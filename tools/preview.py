@@ -34,6 +34,9 @@ def main():
     parser.add_argument("--out", required=True, help="output folder (gets _build/html)")
     parser.add_argument("--strict", action="store_true", help="-n -W --keep-going")
     args = parser.parse_args()
+    missing = [page for page in args.pages if not (ROOT / page).is_file()]
+    if missing:
+        sys.exit(f"FEHLER: Seite nicht gefunden: {', '.join(missing)} (Pfade relativ zu {ROOT}).")
     with tempfile.TemporaryDirectory() as tmp:
         toc = preview_toc(args.pages, tmp)
         command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT),

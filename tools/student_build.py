@@ -2,23 +2,33 @@
 
     python -m tools.student_build                      # whole book -> _build_student/html
     python -m tools.student_build --pages psets/blatt_03_mlp.md --out /tmp/student
+    python -m tools.student_build --pdf                # PDF -> _build_student/html/kursbuch-studierende.pdf
 
 The sources are copied to OUT/source; in the copy every ``{solution}`` directive and
 every gated ``{solution-start}`` ... ``{solution-end}`` block (with its code cells) is
-cut out of the pages, and the configuration gets sphinx-exercise's
-``hide_solutions: True`` as a second guard. Cutting the text (and not only hiding it
-in the HTML) matters: the downloadable sources (.md, .ipynb) of a page must not contain
-the solutions either, and solution code is not executed. The book is then built from
-the copy with ``-n -W --keep-going``; the HTML ends up in OUT/html, the execution cache
-in OUT/work is kept for the next build.
+cut out of the pages, in each MyST form (backtick, tilde and colon fences of any
+length), and the configuration gets sphinx-exercise's ``hide_solutions: True`` as a
+second guard. Text between ``% BEGIN instructor-edition`` and ``% END instructor-edition``
+is cut too; lines between ``% BEGIN student-edition`` and ``% END student-edition`` are
+MyST comments in the instructor edition and become text in the student edition.
+Cutting the text (and not only hiding it in the HTML) matters: the downloadable sources
+(.md, .ipynb) of a page must not contain the solutions either, and solution code is not
+executed. The launch and repository buttons point to the student source set under
+``student_edition`` in ``_config.yml``, or are left out when none is set. The book is
+then built from the copy with ``-n -W --keep-going``; the HTML ends up in OUT/html, the
+execution cache in OUT/work is kept for the next build, the copied sources are deleted,
+and every file of OUT is searched for the text of the removed solutions.
 """
 
 import argparse
+import html as html_lib
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
+import zlib
 from pathlib import Path
 
 import yaml
@@ -26,9 +36,17 @@ import yaml
 from tools.preview import preview_toc
 
 ROOT = Path(__file__).resolve().parents[1]
+PDF_NAME = "kursbuch-studierende.pdf"
+# Not copied: what the book build does not need, and what may quote solutions (tests).
 SKIP = shutil.ignore_patterns(".git", ".venv", "_build", "_build_student", ".pytest_cache",
-                              ".ruff_cache", "__pycache__", ".ipynb_checkpoints", "artifacts")
-OPENING = re.compile(r"^\s*(?P<fence>`{3,}|:{3,})\{(?P<name>[\w-]+)\}")
+                              ".ruff_cache", "__pycache__", ".ipynb_checkpoints", "artifacts",
+                              "tests", ".ci", ".github")
+OPENING = re.compile(r"^\s*(?P<fence>`{3,}|~{3,}|:{3,})\s*\{(?P<name>[\w-]+)\}")
+EDITION = re.compile(r"^%\s*(?P<edge>BEGIN|END)\s+(?P<edition>instructor|student)-edition\s*$")
+SOLUTIONS = ("solution", "solution-start")
+# A line of a removed solution counts as leaked when it is this long (shorter lines like
+# "import numpy as np" also occur outside solutions).
+LEAK_MIN_CHARS = 40
 
 
 def closing_line(lines, start, fence):
@@ -41,28 +59,33 @@ def closing_line(lines, start, fence):
     raise ValueError(f"Zeile {start + 1}: die Direktive mit {fence} wird nie geschlossen.")
 
 
-def strip_solutions(text):
-    """Return ``(text without solutions, number of solutions removed)``.
+def split_solutions(text):
+    """Return ``(text without solutions, list of the removed solution blocks)``.
 
     Removes ``{solution}`` directives and everything from a ``{solution-start}`` to the
     end of the next ``{solution-end}`` directive. Fences follow MyST: a directive ends
-    at the first line of at least as many fence characters and nothing else.
+    at the first line of at least as many of its fence characters and nothing else.
     """
     lines = text.splitlines(keepends=True)
-    kept, removed, index = [], 0, 0
+    kept, removed, index = [], [], 0
     while index < len(lines):
         match = OPENING.match(lines[index])
-        name = match.group("name") if match else None
-        if name not in ("solution", "solution-start"):
+        if not match or match.group("name") not in SOLUTIONS:
             kept.append(lines[index])
             index += 1
             continue
         end = closing_line(lines, index, match.group("fence"))
-        if name == "solution-start":
+        if match.group("name") == "solution-start":
             end = _end_of_gated_solution(lines, end, index)
-        removed += 1
+        removed.append("".join(lines[index:end + 1]))
         index = end + 1
     return "".join(kept), removed
+
+
+def strip_solutions(text):
+    """Return ``(text without solutions, number of solutions removed)``."""
+    stripped, removed = split_solutions(text)
+    return stripped, len(removed)
 
 
 def _end_of_gated_solution(lines, after, start):
@@ -75,29 +98,116 @@ def _end_of_gated_solution(lines, after, start):
     raise ValueError(f"Zeile {start + 1}: zu diesem solution-start fehlt das solution-end.")
 
 
+def student_text(text):
+    """The student version of a page's text: instructor-only blocks cut, student-only
+    blocks (MyST comments ``% ...`` in the instructor edition) turned into text."""
+    kept, inside = [], None
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        match = EDITION.match(line.strip())
+        if match and match.group("edge") == "BEGIN":
+            if inside:
+                raise ValueError(f"Zeile {number}: BEGIN innerhalb von {inside}-edition.")
+            inside = match.group("edition")
+        elif match:
+            if inside != match.group("edition"):
+                raise ValueError(f"Zeile {number}: END ohne passendes BEGIN.")
+            inside = None
+        elif inside == "student":
+            kept.append(re.sub(r"^%\s?", "", line))
+        elif inside is None:
+            kept.append(line)
+    if inside:
+        raise ValueError(f"Zu BEGIN {inside}-edition fehlt das END.")
+    return "".join(kept)
+
+
+def leaked_lines(blocks, public=""):
+    """The lines of removed solution blocks that must not appear in the student edition
+    (without those that ``public``, the text the edition may show, contains anyway)."""
+    lines = set()
+    for block in blocks:
+        for line in block.splitlines():
+            line = " ".join(line.split())
+            if (len(line) >= LEAK_MIN_CHARS and not OPENING.match(line)
+                    and not line.startswith(":") and line not in public):
+                lines.add(line)
+    return lines
+
+
+def public_text(root):
+    """Whitespace-normalised text that the student edition of the book at ``root`` may
+    show: its pages without solutions and its code (tests and hidden folders left out)."""
+    tops = [top for top in Path(root).iterdir()
+            if not top.name.startswith((".", "_")) and top.name not in ("tests", "artifacts")]
+    texts = []
+    for top in tops:
+        for path in [top] if top.is_file() else sorted(top.rglob("*")):
+            if path.suffix == ".md":
+                texts.append(split_solutions(student_text(path.read_text(encoding="utf-8")))[0])
+            elif path.suffix == ".py":
+                texts.append(path.read_text(encoding="utf-8"))
+    return "\n".join(" ".join(text.split()) for text in texts)
+
+
+def readable_texts(folder):
+    """(path, text) of every file under ``folder`` as a reader or a search would see it:
+    HTML without tags and entities, objects.inv decompressed, zip archives unpacked."""
+    for path in sorted(Path(folder).rglob("*")):
+        if not path.is_file():
+            continue
+        raw = path.read_bytes()
+        if path.name == "objects.inv":
+            header_end = raw.index(b"\n", raw.index(b"zlib")) + 1
+            raw = raw[:header_end] + zlib.decompress(raw[header_end:])
+        if path.suffix == ".zip":
+            with zipfile.ZipFile(path) as archive:
+                for name in archive.namelist():
+                    yield f"{path}!{name}", archive.read(name).decode("utf-8", "replace")
+            continue
+        text = raw.decode("utf-8", "replace")
+        if path.suffix in (".html", ".js", ".ipynb", ".txt"):
+            text = html_lib.unescape(re.sub(r"<[^>]+>", " ", text)).replace("\\n", " ")
+        yield str(path), " ".join(text.split())
+
+
+def find_leaks(folder, blocks, public=""):
+    """``file: line`` for every line of ``blocks`` (not in ``public``) found under ``folder``."""
+    lines = leaked_lines(blocks, public)
+    return [f"{path}: {line}" for path, text in readable_texts(folder) for line in lines
+            if line in text]
+
+
 def prepare_sources(root, source, student=True, execute=True):
     """Copy the book from ``root`` to ``source``; for students cut the solutions out.
 
-    Returns the number of solutions removed. The copy's ``_config.yml`` gets
-    ``hide_solutions`` (student edition) and, with ``execute=False``, no execution.
+    Returns the list of removed solution blocks. The copy's ``_config.yml`` gets
+    ``hide_solutions`` and the student buttons (student edition) and, with
+    ``execute=False``, no execution.
     """
     root, source = Path(root), Path(source)
     if source.exists():
         shutil.rmtree(source)
     shutil.copytree(root, source, ignore=SKIP)
-    removed = 0
+    removed = []
     if student:
         for page in sorted(source.rglob("*.md")):
             text = page.read_text(encoding="utf-8")
-            stripped, count = strip_solutions(text)
-            if count:
+            try:
+                stripped, blocks = split_solutions(student_text(text))
+            except ValueError as err:
+                raise ValueError(f"{page.relative_to(source)}: {err}") from None
+            if stripped != text:
                 page.write_text(stripped, encoding="utf-8")
-                removed += count
+                removed += blocks
     config_file = source / "_config.yml"
     config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
     if student:
         config["title"] = f"{config.get('title', '')} (Studierendenausgabe)".strip()
         config.setdefault("sphinx", {}).setdefault("config", {})["hide_solutions"] = True
+        config.setdefault("parse", {}).setdefault("myst_substitutions", {})["pdf_link"] = (
+            f'<a href="{PDF_NAME}" download>{PDF_NAME}</a>')
+        student_buttons(config)
+    config.pop("student_edition", None)
     if not execute:
         config.setdefault("execute", {})["execute_notebooks"] = "off"
     elif (Path(root) / "_build" / ".jupyter_cache").is_dir():
@@ -109,39 +219,101 @@ def prepare_sources(root, source, student=True, execute=True):
     return removed
 
 
+def student_buttons(config):
+    """Point the launch and repository buttons of ``config`` to the student source.
+
+    The one place that names the student source is ``student_edition.repository_url``
+    (and ``branch``) in ``_config.yml``. Without it the student edition has no launch,
+    repository, issue or edit buttons: they would open the instructor sources.
+    """
+    student = config.get("student_edition") or {}
+    html = config.setdefault("html", {})
+    launch = config.setdefault("launch_buttons", {})
+    if student.get("repository_url"):
+        config["repository"] = {**config.get("repository", {}),
+                                "url": student["repository_url"],
+                                "branch": student.get("branch", "main")}
+        html["use_edit_page_button"] = False
+        return
+    config["repository"] = {"url": "", "path_to_book": "", "branch": "main"}
+    for key in ("use_repository_button", "use_issues_button", "use_edit_page_button"):
+        html[key] = False
+    for key in ("binderhub_url", "jupyterhub_url", "colab_url"):
+        launch[key] = ""
+    launch["thebe"] = False
+
+
 def build(root=ROOT, out=ROOT / "_build_student", pages=None, student=True, strict=True,
-          execute=True):
+          execute=True, pdf=False):
     """Build the (student) edition of the book at ``root`` into ``out``/html.
 
-    Returns ``(return code of jupyter-book, number of solutions removed)``.
+    With ``pdf``, the LaTeX builder makes the PDF edition instead: OUT/html/PDF_NAME.
+    Returns ``(return code, number of solutions removed)``. The return code is that of
+    jupyter-book, or 1 when text of a removed solution is found anywhere under ``out``.
     """
     out = Path(out).resolve()
     source, work, html = out / "source", out / "work", out / "html"
     removed = prepare_sources(root, source, student=student, execute=execute)
-    with tempfile.TemporaryDirectory() as tmp:
-        command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source),
-                   "--path-output", str(work)]
-        if pages:
-            command += ["--toc", str(preview_toc(pages, tmp))]
-        if strict:
-            command += ["-n", "-W", "--keep-going"]
-        code = subprocess.run(command, check=False).returncode
+    public = public_text(source) if student else ""
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source),
+                       "--path-output", str(work)]
+            if pages:
+                command += ["--toc", str(preview_toc(pages, tmp))]
+            if strict:
+                command += ["-n", "-W", "--keep-going"]
+            if pdf:
+                command += ["--builder", "pdflatex"]
+            code = subprocess.run(command, check=False).returncode
+    finally:
+        # The copy holds everything that is not a page (it is made anew for every build).
+        shutil.rmtree(source, ignore_errors=True)
+    if pdf:
+        if (work / "_build" / "latex" / "kursbuch.pdf").is_file():
+            html.mkdir(parents=True, exist_ok=True)
+            shutil.copy(work / "_build" / "latex" / "kursbuch.pdf", html / PDF_NAME)
+        return code, len(removed)
     if (work / "_build" / "html").is_dir():
         if html.exists():
             shutil.rmtree(html)
         shutil.copytree(work / "_build" / "html", html)
-    return code, removed
+    leaks = find_leaks(out, removed, public) if student else []
+    if leaks:
+        print(f"FEHLER: Text aus {len(leaks)} Lösungszeilen steht in der Studierendenausgabe:\n"
+              + "\n".join(leaks[:20]), file=sys.stderr)
+        code = code or 1
+    return code, len(removed)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "_build_student"),
-                        help="output folder (gets html/, source/ and work/)")
+                        help="output folder (gets html/ and work/)")
     parser.add_argument("--pages", nargs="+", help="build only these pages (relative to the root)")
+    parser.add_argument("--pdf", action="store_true", help=f"PDF statt HTML: OUT/html/{PDF_NAME}")
     parser.add_argument("--no-strict", action="store_true", help="without -n -W --keep-going")
     args = parser.parse_args()
-    code, removed = build(out=args.out, pages=args.pages, strict=not args.no_strict)
-    print(f"Studierendenausgabe: {removed} Lösungen entfernt; HTML: {Path(args.out).resolve() / 'html'}")
+    missing = [page for page in args.pages or [] if not (ROOT / page).is_file()]
+    if missing:
+        print(f"FEHLER: Seite nicht gefunden: {', '.join(missing)} (Pfade relativ zu {ROOT}).",
+              file=sys.stderr)
+        sys.exit(2)
+    try:
+        code, removed = build(out=args.out, pages=args.pages, strict=not args.no_strict,
+                              pdf=args.pdf)
+    except (ValueError, OSError) as err:
+        print(f"FEHLER: Die Studierendenausgabe ließ sich nicht bauen: {err}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("\nAbgebrochen.", file=sys.stderr)
+        sys.exit(130)
+    where = Path(args.out).resolve() / "html" / (PDF_NAME if args.pdf else "index.html")
+    if code:
+        print(f"FEHLER: Der Bau der Studierendenausgabe ist fehlgeschlagen (Code {code}); "
+              "die Meldungen stehen oben.", file=sys.stderr)
+    else:
+        print(f"Studierendenausgabe: {removed} Lösungen entfernt; öffnen Sie {where}")
     sys.exit(code)
 
 

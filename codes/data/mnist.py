@@ -84,6 +84,9 @@ def load_mnist(
     :data:`MIRRORS` and :data:`SHA256` (a file without a checksum entry is only
     header-checked).
     """
+    # Checked before any file is touched; the upper bound needs the data (below).
+    if isinstance(n_val, bool) or not isinstance(n_val, int) or n_val < 0:
+        raise ValueError(f"n_val={n_val!r} muss eine ganze Zahl ≥ 0 sein.")
     mirrors = MIRRORS if mirrors is None else mirrors
     checksums = SHA256 if checksums is None else checksums
     raw = {key: _load_file(name, data_dir, mirrors, checksums) for key, name in FILES.items()}
@@ -219,8 +222,17 @@ def _to_rows(images: np.ndarray) -> np.ndarray:
     return images.reshape(len(images), -1).astype(np.float32) / np.float32(255)
 
 
+def fetch_mnist(data_dir=None, *, progress=None) -> None:
+    """Find or download the four MNIST files and verify them (DataError if one fails).
+
+    ``progress(name, done_bytes, total_bytes_or_None)`` is called while a file downloads.
+    """
+    for name in FILES.values():
+        _load_file(name, data_dir, MIRRORS, SHA256, progress)
+
+
 def _load_file(
-    name: str, data_dir, mirrors: Sequence[str], checksums: Mapping[str, str]
+    name: str, data_dir, mirrors: Sequence[str], checksums: Mapping[str, str], progress=None
 ) -> np.ndarray:
     """The first intact copy of ``name`` (see module docstring), else a download.
 
@@ -241,12 +253,14 @@ def _load_file(
     if broken:
         raise DataError("\n".join(broken))
     target = cache_dir("mnist") / f"{name}.gz"
-    path = _download(name, target, mirrors, checksums.get(name), searched=folders)
+    path = _download(name, target, mirrors, checksums.get(name), searched=folders,
+                     progress=progress)
     return load_idx(path, checksums.get(name), checksums)
 
 
 def _download(
-    name: str, target: Path, mirrors: Sequence[str], sha256: str | None, searched: list[Path]
+    name: str, target: Path, mirrors: Sequence[str], sha256: str | None, searched: list[Path],
+    progress=None,
 ) -> Path:
     """Fetch ``name``.gz from the first mirror whose bytes verify; write it atomically."""
     failures = []
@@ -254,7 +268,7 @@ def _download(
         url = mirror.rstrip("/") + f"/{name}.gz"
         try:
             with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
-                raw = response.read()  # raises IncompleteRead if the transfer breaks off
+                raw = _read(response, name, progress)  # IncompleteRead if it breaks off
             _decode_idx(raw, sha256)
             with atomic_path(target) as tmp:
                 tmp.write_bytes(raw)
@@ -269,3 +283,19 @@ def _download(
         f"Setzen Sie {DATA_DIR_ENV} auf einen Ordner, der mnist/ mit den IDX-Dateien enthält, "
         f"oder stellen Sie eine Internetverbindung her."
     )
+
+
+def _read(response, name: str, progress, chunk: int = 1 << 16) -> bytes:
+    """The whole response body; reports ``progress`` after every chunk when given."""
+    if progress is None:
+        return response.read()
+    total = response.headers.get("Content-Length")
+    total = int(total) if total and total.isdigit() else None
+    parts, done = [], 0
+    while block := response.read(chunk):
+        parts.append(block)
+        done += len(block)
+        progress(name, done, total)
+    if total is not None and done != total:
+        raise http.client.IncompleteRead(b"", total - done)
+    return b"".join(parts)

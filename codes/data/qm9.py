@@ -45,6 +45,24 @@ PROPERTY_COLUMNS = {
     "Cv": ("Heatcapacity_Cv_cal_mol_K", "cal/(mol·K)"),
 }
 PROPERTY_UNITS = {name: unit for name, (_, unit) in PROPERTY_COLUMNS.items()}
+# German name of each property, for the tables the reader sees (Ramakrishnan et al. 2014).
+PROPERTY_NAMES = {
+    "A": "Rotationskonstante A",
+    "B": "Rotationskonstante B",
+    "C": "Rotationskonstante C",
+    "mu": "Dipolmoment",
+    "alpha": "isotrope Polarisierbarkeit",
+    "homo": "Energie des HOMO",
+    "lumo": "Energie des LUMO",
+    "gap": "HOMO-LUMO-Abstand",
+    "r2": "elektronische räumliche Ausdehnung ⟨R²⟩",
+    "zpve": "Nullpunktsschwingungsenergie",
+    "U0": "innere Energie bei 0 K",
+    "U": "innere Energie bei 298,15 K",
+    "H": "Enthalpie bei 298,15 K",
+    "G": "freie Enthalpie (Gibbs-Energie) bei 298,15 K",
+    "Cv": "Wärmekapazität bei 298,15 K",
+}
 # Bump when the cache layout or the parsing changes, so that old caches are rebuilt.
 CACHE_VERSION = 1
 _ARRAYS = ("index", "smiles", "n_atoms", "atomic_numbers", "coordinates", "properties")

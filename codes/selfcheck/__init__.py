@@ -34,7 +34,7 @@ def __getattr__(name):
         from codes.selfcheck import torch_checks
 
         return getattr(torch_checks, name)
-    if name == "check_grid":  # codes.grid_search imports torch
+    if name == "check_grid":  # codes.hpo imports torch and optuna
         from codes.selfcheck.grid import check_grid
 
         return check_grid

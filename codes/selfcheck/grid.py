@@ -1,8 +1,6 @@
 """Self-check for building a hyperparameter grid (sheet 6)."""
 
-
-
-from codes.grid_search import grid
+from codes.hpo import grid
 from codes.selfcheck.core import CheckResult, StudentError, call, finish, require_callable
 
 SPACES = [

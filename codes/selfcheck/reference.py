@@ -3,7 +3,7 @@
 The worked solutions call every self-check with these functions, so the sheets show
 how a passing answer is called. Each one only adapts an existing implementation; the
 logic lives in ``codes.activations``, ``codes.logistic_regression``, ``codes.losses``,
-``codes.mlp``, ``codes.torch_mlp``, ``codes.lstm`` and ``codes.grid_search``.
+``codes.mlp``, ``codes.torch_mlp``, ``codes.lstm`` and ``codes.hpo``.
 """
 
 import numpy as np
@@ -20,8 +20,8 @@ __all__ = ["activation_gradient", "attention", "backprop", "binary_cross_entropy
 
 
 def grid(space):
-    """All combinations of a search space: codes.grid_search.grid (imports torch)."""
-    from codes.grid_search import grid as full_grid
+    """All combinations of a search space: codes.hpo.grid (imports torch and optuna)."""
+    from codes.hpo import grid as full_grid
 
     return full_grid(space)
 

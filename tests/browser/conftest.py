@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from book_html import HTML_DIR, ROOT
+from book_html import EDITIONS, HTML_DIR, ROOT
 
 SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "artifacts" / "screenshots"))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -33,14 +33,32 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+def _serve(directory):
+    """Start a web server (127.0.0.1, free port) for ``directory``; returns (url, server)."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/", server
+
+
 @pytest.fixture(scope="session")
 def base_url(html_dir):
     """URL of a local web server (127.0.0.1, free port) that serves the build."""
-    handler = functools.partial(_QuietHandler, directory=str(html_dir))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    url, server = _serve(html_dir)
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def edition_urls(base_url):
+    """``{edition: URL}`` for both editions; fails when the student edition is not built."""
+    student = EDITIONS["studierende"]
+    if not (student / "intro.html").is_file():
+        pytest.fail(f"Keine Studierendenausgabe unter {student}: erst `make student` ausführen "
+                    "(oder STUDENT_HTML_DIR setzen).", pytrace=False)
+    url, server = _serve(student)
+    yield {"lehrende": base_url, "studierende": url}
     server.shutdown()
     server.server_close()
 
@@ -76,11 +94,13 @@ def open_page(browser, base_url):
     """``open_page(path, width=1280, dark=False)`` -> (page, log), network limited to the book.
 
     The page has loaded and MathJax has typeset it (``math=False`` skips that wait).
+    ``base`` serves another build (e.g. the student edition from ``edition_urls``).
     """
     contexts = []
-    host = urlsplit(base_url).netloc
 
-    def _open(path, width=1280, height=900, dark=False, math=True):
+    def _open(path, width=1280, height=900, dark=False, math=True, base=None):
+        base = base or base_url
+        host = urlsplit(base).netloc
         context = browser.new_context(viewport={"width": width, "height": height},
                                       locale="de-DE", color_scheme="dark" if dark else "light")
         contexts.append(context)
@@ -103,7 +123,7 @@ def open_page(browser, base_url):
             f"{r.url} ({r.failure})"))
         page.on("response", lambda r: r.status >= 400 and log.failed_requests.append(
             f"{r.url} (HTTP {r.status})"))
-        page.goto(base_url + path, wait_until="load")
+        page.goto(base + path, wait_until="load")
         if math:
             wait_for_math(page)
         return page, log

@@ -1,0 +1,143 @@
+"""Tables and figures of chapter 6, in German: the equal-budget comparison and Optuna's plots.
+
+Optuna's matplotlib plots (``optuna.visualization.matplotlib``) come with English titles,
+axis labels and decimal points; ``german_*`` relabels them for the book.
+"""
+
+import logging
+import warnings
+
+import matplotlib.pyplot as plt
+import numpy as np
+import optuna
+import pandas as pd
+from matplotlib.ticker import FuncFormatter, NullFormatter
+
+from codes.hpo import best_curve, count_states
+
+warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # Optuna's style asks for STIX
+# Best cell: dark text on light green, readable in the light and the dark theme alike.
+BEST_CELL = "background-color: #d4edda; color: #102a12; font-weight: bold"
+
+
+def comma(value, decimals=1):
+    """0.5 -> '0,5': German decimal comma."""
+    return f"{value:.{decimals}f}".replace(".", ",")
+
+
+def german_ticks(ax, axis="y", decimals=None):
+    """Tick labels with a decimal comma (``decimals`` None: as few digits as needed)."""
+    def label(value, _):
+        text = f"{value:g}" if decimals is None else f"{value:.{decimals}f}"
+        return text.replace(".", ",")
+    getattr(ax, f"{axis}axis").set_major_formatter(FuncFormatter(label))
+
+
+# ANCHOR: budget_plot
+def plot_budget(studies, budget, ax=None):
+    """Best validation accuracy (%) over cumulative compute seconds: mean and range over seeds."""
+    ax = ax or plt.subplots(figsize=(6.4, 4.2), layout="constrained")[1]
+    seconds = np.linspace(0, budget, 200)
+    for (name, runs), style in zip(studies.items(), ("-", "--", "-.", ":"), strict=False):
+        curves = []
+        for study in runs:
+            curve = best_curve(study, budget)
+            index = np.searchsorted(curve[:, 0], seconds, side="right") - 1
+            curves.append(np.where(index >= 0, 100 * curve[np.maximum(index, 0), 1], np.nan))
+        curves = np.array(curves)
+        with warnings.catch_warnings():  # before the first trial ends there is no value yet
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean, low, high = (f(curves, axis=0) for f in (np.nanmean, np.nanmin, np.nanmax))
+        line, = ax.plot(seconds, mean, style, lw=2, label=name)
+        ax.fill_between(seconds, low, high, color=line.get_color(), alpha=0.15)
+    ax.set_xlabel("Rechenzeit aller Versuche (s)")
+    ax.set_ylabel("Beste Validierungsgenauigkeit (%)")
+    german_ticks(ax, "x")
+    german_ticks(ax, "y")
+    ax.legend(loc="lower right")
+    return ax
+# ANCHOR_END: budget_plot
+
+
+def budget_table(studies, budget):
+    """One row per method: best validation accuracy (mean ± sd over seeds), trials, pruned."""
+    rows = {}
+    for name, runs in studies.items():
+        curves = [best_curve(study, budget) for study in runs]
+        best = np.array([100 * c[-1, 1] if len(c) else np.nan for c in curves])
+        counts = np.array([count_states(study, budget) for study in runs])
+        rows[name] = {"Mittel": best.mean(), "Streuung": best.std(ddof=1),
+                      "Minimum": best.min(), "Maximum": best.max(),
+                      "Versuche": counts[:, 0].mean(), "davon abgebrochen": counts[:, 1].mean()}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def style_budget_table(table):
+    """German formatting; the best mean in bold on light green."""
+    percent = {col: (lambda v: comma(v, 1) + "\u00a0%") for col in ("Mittel", "Minimum", "Maximum")}
+    formats = {**percent, "Streuung": lambda v: comma(v, 2) + "\u00a0Pp.",
+               "Versuche": lambda v: comma(v, 1), "davon abgebrochen": lambda v: comma(v, 1)}
+    best = table["Mittel"].idxmax()
+    return (table.style.format(formats)
+            .set_caption("Beste Validierungsgenauigkeit (%) bei gleichem Budget, "
+                         "über die Seeds der Sampler")
+            .map(lambda _: BEST_CELL, subset=pd.IndexSlice[[best], ["Mittel"]]))
+
+
+def legible_on_phones(figure, width=5.0, height=3.6, fontsize=11):
+    """A narrow figure with text no smaller than ``fontsize``: readable at 390 px width."""
+    figure.set_size_inches(width, height)
+    for text in figure.findobj(lambda artist: hasattr(artist, "set_fontsize")):
+        if hasattr(text, "get_fontsize"):
+            text.set_fontsize(max(text.get_fontsize(), fontsize))
+    return figure
+
+
+def german_history(study, ax=None):
+    """Optuna's optimisation history in German, accuracy in percent, with the best so far."""
+    ax = optuna.visualization.matplotlib.plot_optimization_history(
+        study, target=lambda t: 100 * t.value, target_name="Versuch")
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    best = np.maximum.accumulate([100 * t.value for t in complete])
+    ax.step([t.number for t in complete], best, where="post", color="C3", label="Bester bisher")
+    ax.set_title("Verlauf der Suche")
+    ax.set_xlabel("Versuch")
+    ax.set_ylabel("Validierungsgenauigkeit (%)")
+    ax.legend(loc="lower right")
+    german_ticks(ax, "y")
+    return ax
+
+
+def german_importances(study):
+    """Optuna's parameter importances (PED-ANOVA: needs no scikit-learn), labelled in German."""
+    ax = optuna.visualization.matplotlib.plot_param_importances(
+        study, evaluator=optuna.importance.PedAnovaImportanceEvaluator())
+    ax.set_title("")
+    ax.set_title("Wichtigkeit der Hyperparameter", loc="left")
+    if ax.get_legend() is not None:  # a single bar colour needs no legend
+        ax.get_legend().remove()
+    ax.set_xlabel("Anteil an der Streuung der Validierungsgenauigkeit")
+    ax.set_ylabel("")
+    for text in ax.texts:  # the value printed at each bar
+        text.set_text(text.get_text().replace(".", ","))
+    german_ticks(ax, "x")
+    return ax
+
+
+def german_slice(study, params):
+    """Optuna's slice plot: accuracy over each chosen parameter, colour = trial number."""
+    axes = optuna.visualization.matplotlib.plot_slice(
+        study, params=params, target=lambda t: 100 * t.value,
+        target_name="Validierungsgenauigkeit (%)")
+    axes = np.atleast_1d(axes)
+    figure = axes[0].figure
+    figure.suptitle("Genauigkeit je Hyperparameter")
+    for ax, name in zip(axes, sorted(params), strict=True):  # Optuna sorts the panels
+        german_ticks(ax, "y")
+        if name == "hidden_size":  # plain widths instead of 3 x 10^1 ...
+            ax.set_xticks([32, 64, 128, 256], ["32", "64", "128", "256"])
+            ax.xaxis.set_minor_formatter(NullFormatter())
+    for ax in figure.axes[len(axes):]:  # the colour bar
+        ax.set_ylabel("Versuch")
+    return axes

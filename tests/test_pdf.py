@@ -1,0 +1,186 @@
+"""The PDF editions (make pdf): sane, searchable, fonts embedded, no solutions for students.
+
+The PDF tests skip when the PDF is not built (`make book`, `make student`, `make pdf`);
+`.ci/run` builds both and runs them. The source checks always run.
+"""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tools.student_build import PDF_NAME, strip_solutions
+
+ROOT = Path(__file__).resolve().parents[1]
+INSTRUCTOR = ROOT / "_build" / "html" / "kursbuch.pdf"
+STUDENT = ROOT / "_build_student" / "html" / PDF_NAME
+EDITIONS = {"lehrende": INSTRUCTOR, "studierende": STUDENT}
+KEY_TERMS = ["Inhaltsverzeichnis", "Backpropagation", "Kreuzentropie", "Präaktivierung",
+             "Mini-Batch", "Residualverbindung", "Zellzustand", "Grid Search", "Übungsblatt",
+             "Literatur", "Hochreiter und Schmidhuber"]
+
+
+def poppler(tool, *args):
+    if shutil.which(tool) is None:
+        pytest.skip(f"{tool} fehlt (Debian-Paket poppler-utils)")
+    return subprocess.run([tool, *args], capture_output=True, text=True, check=True).stdout
+
+
+def built(path):
+    if not path.is_file():
+        pytest.skip(f"{path.relative_to(ROOT)} ist nicht gebaut (make book, make student, make pdf)")
+    return path
+
+
+_texts = {}
+
+
+def text_of(path):
+    """Text of the PDF as pdftotext extracts it (one string, cached per file)."""
+    if path not in _texts:
+        _texts[path] = poppler("pdftotext", "-enc", "UTF-8", str(path), "-")
+    return _texts[path]
+
+
+def squeeze(text):
+    """Letters and digits only: line breaks, hyphenation and quote styles do not matter."""
+    return re.sub(r"[^0-9a-zäöüß]", "", text.lower())
+
+
+@pytest.fixture(params=sorted(EDITIONS), ids=str)
+def pdf(request):
+    return built(EDITIONS[request.param])
+
+
+def test_page_count_is_sane(pdf):
+    info = poppler("pdfinfo", str(pdf))
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1))
+    assert 100 <= pages <= 600, f"{pdf.name}: {pages} Seiten"
+    assert re.search(r"^Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info, re.MULTILINE), info
+
+
+def test_every_font_is_embedded(pdf):
+    rows = poppler("pdffonts", str(pdf)).splitlines()[2:]
+    assert rows, "pdffonts fand keine Schriften"
+    missing = [row for row in rows if row.split()[-5] != "yes"]
+    assert not missing, "nicht eingebettet:\n" + "\n".join(missing)
+
+
+def test_no_unresolved_reference(pdf):
+    text = text_of(pdf)
+    lines = [line for line in text.splitlines() if "??" in line]
+    assert not lines, f"{pdf.name}: unaufgelöste Verweise:\n" + "\n".join(lines[:10])
+
+
+def test_equation_references_have_one_pair_of_brackets(pdf):
+    doubled = re.findall(r"\(\(\d+\.\d+\)\)", re.sub(r"\s", "", text_of(pdf)))
+    assert not doubled, f"{pdf.name}: doppelte Klammern um Gleichungsnummern: {doubled[:5]}"
+
+
+def test_no_blank_pages(pdf):
+    """Chapters start on the next page (openany), not on the next right-hand page."""
+    pages = text_of(pdf).split("\f")[:-1]  # pdftotext ends every page with a form feed
+    blank = [number for number, page in enumerate(pages, 1) if len(re.sub(r"\s", "", page)) < 5]
+    assert not blank, f"{pdf.name}: leere Seiten {blank}"
+
+
+def test_no_figure_as_text(pdf):
+    text = text_of(pdf)
+    for leftover in ("<Figure size", "<pandas.io.formats.style.Styler", "<IPython.core.display"):
+        assert leftover not in text, f"{pdf.name}: Ausgabe als Text statt als Bild/Tabelle: {leftover}"
+
+
+def test_text_is_searchable(pdf):
+    text = squeeze(text_of(pdf))
+    missing = [term for term in KEY_TERMS if squeeze(term) not in text]
+    assert not missing, f"{pdf.name}: nicht gefunden: {missing}"
+
+
+def test_nothing_web_only_in_the_pdf(pdf):
+    text = squeeze(text_of(pdf))
+    for phrase in ("ein Klick öffnet sie", "Schaltfläche mit dem Pfeil", "Code des Buches herunterladen (ZIP)"):
+        assert squeeze(phrase) not in text, f"{pdf.name}: nur fürs Web gedacht: {phrase}"
+
+
+def solution_sentences():
+    """Plain prose lines (no markup) of every solution in the problem sheets."""
+    sentences = []
+    for sheet in sorted((ROOT / "psets").glob("blatt_*.md")):
+        text = sheet.read_text(encoding="utf-8")
+        kept = set(strip_solutions(text)[0].splitlines())
+        for raw in text.splitlines():
+            line = raw.strip(" -*>0123456789.")
+            if raw not in kept and len(line) >= 50 and not re.search(r"[`${}\[\]<>|:=_\\]", line):
+                sentences.append(line)
+    return sentences
+
+
+def test_student_pdf_has_no_solution_text():
+    student, instructor = squeeze(text_of(built(STUDENT))), squeeze(text_of(built(INSTRUCTOR)))
+    sentences = solution_sentences()
+    assert len(sentences) >= 20, "zu wenige Lösungssätze zum Vergleichen"
+    # The comparison works: the instructor edition contains nearly all of them.
+    found = [s for s in sentences if squeeze(s) in instructor]
+    assert len(found) >= 0.8 * len(sentences), f"nur {len(found)}/{len(sentences)} in der Lehrendenausgabe"
+    leaked = [s for s in sentences if squeeze(s) in student]
+    assert not leaked, "Lösungstext in der Studierendenausgabe:\n" + "\n".join(leaked[:5])
+    titles = re.findall(r"Lösung zu Übung \d+\.\d+", text_of(STUDENT))
+    assert not titles, f"Lösungen in der Studierendenausgabe: {titles[:5]}"
+
+
+def test_latex_log_has_no_missing_glyph():
+    log = built(ROOT / "_build" / "latex" / "kursbuch.log").read_text(encoding="utf-8", errors="replace")
+    assert "Missing character" not in log
+
+
+def test_sources_do_not_bracket_equation_references_twice():
+    """``math_eqref_format`` prints "(3.1)": ({eq}`…`) in a source would print "((3.1))"."""
+    hits = []
+    for page in sorted([*ROOT.glob("chapters/**/*.md"), *ROOT.glob("psets/*.md"), ROOT / "intro.md"]):
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+            if "({eq}`" in line:
+                hits.append(f"{page.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not hits, "Gleichungsverweis ohne Klammern schreiben, {eq} setzt sie:\n" + "\n".join(hits)
+
+
+def test_exercises_are_quoted_with_numref():
+    """``{ref}`` to an exercise prints "Übung ??" in LaTeX; ``{numref}`` works in both builds."""
+    labels = set()
+    for sheet in (ROOT / "psets").glob("*.md"):
+        labels |= set(re.findall(r":label:\s*(ex-[\w-]+)", sheet.read_text(encoding="utf-8")))
+    hits = []
+    for page in [*ROOT.glob("chapters/**/*.md"), *ROOT.glob("psets/*.md")]:
+        for label in re.findall(r"\{ref\}`(?:[^`<]*<)?(ex-[\w-]+)>?`", page.read_text(encoding="utf-8")):
+            if label in labels:
+                hits.append(f"{page.relative_to(ROOT)}: {{ref}}`{label}`")
+    assert not hits, "Übungen mit {numref} zitieren:\n" + "\n".join(hits)
+
+
+def test_cpu_workflow_builds_and_uploads_both_pdfs():
+    text = (ROOT / ".github" / "workflows" / "book.yml").read_text(encoding="utf-8")
+    cpu = text.split("\n  gpu:")[0]
+    assert "jupyter-book build . --builder pdflatex -n -W --keep-going" in cpu
+    assert "python -m tools.student_build --pdf" in cpu
+    assert "_build/html/kursbuch.pdf" in cpu and f"_build_student/html/{PDF_NAME}" in cpu
+    # The PDF is built before the HTML (and the Pages artifact) is uploaded.
+    assert cpu.index("--builder pdflatex") < cpu.index("name: HTML hochladen")
+
+
+def test_html_table_becomes_a_real_table():
+    """tools/pdf_edition.py: a pandas table in a notebook output becomes a docutils table."""
+    import pandas as pd
+    from docutils import nodes
+
+    from tools.pdf_edition import html_table
+
+    frame = pd.DataFrame({"Wert": {"Python": "3.11", "GPU": "keine"}}).rename_axis("Merkmal")
+    table = html_table(frame.to_html())
+    rows = [[entry.astext() for entry in row.children] for row in table.findall(nodes.row)]
+    assert rows == [["Merkmal", "Wert"], ["Python", "3.11"], ["GPU", "keine"]]
+    assert len(list(table.findall(nodes.thead))) == 1
+    styled = pd.DataFrame({"lr": [0.01], "val_acc": ["82,6 %"]}).style.hide(axis="index")
+    rows = [[entry.astext() for entry in row.children] for row in html_table(styled.to_html()).findall(nodes.row)]
+    assert rows == [["lr", "val_acc"], ["0.010000", "82,6 %"]]
+    assert html_table("<p>kein Tisch</p>") is None
