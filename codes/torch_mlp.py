@@ -15,6 +15,7 @@ from codes.checks import check_dropout, check_tensor, is_positive_int
 
 TORCH_ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU,
                      "identity": nn.Identity}
+INITS = ("he_glorot", "pytorch")
 
 
 def make_activation(name):
@@ -56,14 +57,34 @@ def check_batch(x, first_layer):
             f"Beispiel, z. B. Bilder), nicht {tuple(x.shape)}.{single}")
 
 
+# ANCHOR: linear
+def linear(in_features, out_features, activation="relu", init="he_glorot"):
+    """``nn.Linear`` initialised as in chapter 3: biases zero, weights normal with
+
+    variance 2 / d_in (He et al. 2015) if a ReLU (or GELU) follows, else
+    2 / (d_in + d_out) (Glorot and Bengio 2010; also for the output layer).
+    ``init="pytorch"`` keeps PyTorch's default, U(-1/sqrt(d_in), 1/sqrt(d_in)).
+    """
+    if init not in INITS:
+        raise ValueError(f"Unbekannte Initialisierung init={init!r}; erlaubt sind {INITS}.")
+    layer = nn.Linear(in_features, out_features)
+    if init == "he_glorot":
+        relu_like = str(activation).lower() in ("relu", "gelu")
+        fan = in_features / 2 if relu_like else (in_features + out_features) / 2
+        nn.init.normal_(layer.weight, std=fan ** -0.5)
+        nn.init.zeros_(layer.bias)
+    return layer
+# ANCHOR_END: linear
+
+
 # ANCHOR: hidden_layer
 def hidden_layer(in_features, out_features, dropout=0.0, use_batchnorm=True,
-                 activation="relu"):
+                 activation="relu", init="he_glorot"):
     """Linear -> BatchNorm1d -> activation -> Dropout, as a list of modules.
 
     Computes h = Dropout(sigma(BN(W^T x + b))); BN and Dropout are optional.
     """
-    layers = [nn.Linear(in_features, out_features)]
+    layers = [linear(in_features, out_features, activation, init)]
     if use_batchnorm:
         layers.append(nn.BatchNorm1d(out_features))
     layers.append(make_activation(activation))
@@ -82,7 +103,7 @@ class BasicMLP(nn.Module):
     """
 
     def __init__(self, input_size, hidden_sizes, num_classes, dropout=0.0, *,
-                 use_batchnorm=True, activation="relu"):
+                 use_batchnorm=True, activation="relu", init="he_glorot"):
         super().__init__()
         hidden_sizes = check_sizes(input_size, hidden_sizes, num_classes,
                                    dropout)
@@ -90,8 +111,8 @@ class BasicMLP(nn.Module):
         layers = []
         for d_in, d_out in zip(widths[:-1], widths[1:], strict=True):
             layers += hidden_layer(d_in, d_out, dropout, use_batchnorm,
-                                   activation)
-        layers.append(nn.Linear(widths[-1], num_classes))  # logits
+                                   activation, init)
+        layers.append(linear(widths[-1], num_classes, "identity", init))  # logits
         self.network = nn.Sequential(*layers)
 
     def forward(self, x):
@@ -111,7 +132,7 @@ class ResidualBlock(nn.Module):
     """
 
     def __init__(self, in_features, out_features, dropout=0.0, *, residual=True,
-                 use_batchnorm=True, activation="relu"):
+                 use_batchnorm=True, activation="relu", init="he_glorot"):
         super().__init__()
         def norm():
             if use_batchnorm:
@@ -119,9 +140,11 @@ class ResidualBlock(nn.Module):
             return nn.Identity()
 
         self.branch = nn.Sequential(
-            nn.Linear(in_features, out_features), norm(),
+            linear(in_features, out_features, activation, init), norm(),
             make_activation(activation),
-            nn.Linear(out_features, out_features), norm(),
+            # He init only where the ReLU follows directly, i.e. without the shortcut
+            linear(out_features, out_features,
+                   "identity" if residual else activation, init), norm(),
         )
         if not residual:
             self.shortcut = None
@@ -129,7 +152,7 @@ class ResidualBlock(nn.Module):
             self.shortcut = nn.Identity()
         else:
             # a projection to the new width
-            self.shortcut = nn.Linear(in_features, out_features)
+            self.shortcut = linear(in_features, out_features, "identity", init)
         self.activation = make_activation(activation)
         self.dropout = nn.Dropout(dropout)
 
@@ -150,16 +173,18 @@ class AdvancedMLP(nn.Module):
     """
 
     def __init__(self, input_size, hidden_sizes, num_classes, dropout=0.0, *,
-                 residual=True, use_batchnorm=True, activation="relu"):
+                 residual=True, use_batchnorm=True, activation="relu",
+                 init="he_glorot"):
         super().__init__()
         widths = check_sizes(input_size, hidden_sizes, num_classes, dropout)
         self.features = nn.Sequential(*hidden_layer(
-            input_size, widths[0], dropout, use_batchnorm, activation))
+            input_size, widths[0], dropout, use_batchnorm, activation, init))
         self.blocks = nn.Sequential(*(
             ResidualBlock(d_in, d_out, dropout, residual=residual,
-                          use_batchnorm=use_batchnorm, activation=activation)
+                          use_batchnorm=use_batchnorm, activation=activation,
+                          init=init)
             for d_in, d_out in zip(widths[:-1], widths[1:], strict=True)))
-        self.classifier = nn.Linear(widths[-1], num_classes)
+        self.classifier = linear(widths[-1], num_classes, "identity", init)
 
     def forward(self, x):
         check_batch(x, self.features[0])  # a German error for a wrong shape or type

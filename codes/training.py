@@ -316,16 +316,19 @@ def _record(history, train_loss, train_acc, val_loss, val_acc, seconds):
 
 
 def _epoch_line(history, epoch, epochs):
-    """E.g. 'Epoche  3/10  Verlust 0.2143  Genauigkeit 93.8 %  | Validierung 0.2311  93.1 %  (1.2 s)'."""
+    """E.g. 'Epoche  3/10 Verlust 0,2143 Genauigkeit 93,8 % | Validierung 0,2311 93,1 % (1,2 s)'.
+
+    German decimal commas; short enough for the text column of the book.
+    """
     width = len(str(epochs))
-    line = f"Epoche {epoch:>{width}}/{epochs}  Verlust {history.train_loss[-1]:.4f}"
+    line = f"Epoche {epoch:>{width}}/{epochs} Verlust {history.train_loss[-1]:.4f}"
     if not math.isnan(history.train_acc[-1]):
-        line += f"  Genauigkeit {100 * history.train_acc[-1]:.1f} %"
+        line += f" Genauigkeit {100 * history.train_acc[-1]:.1f} %"
     if not math.isnan(history.val_loss[-1]):
-        line += f"  | Validierung {history.val_loss[-1]:.4f}"
+        line += f" | Validierung {history.val_loss[-1]:.4f}"
         if not math.isnan(history.val_acc[-1]):
-            line += f"  {100 * history.val_acc[-1]:.1f} %"
-    return line + f"  ({history.epoch_seconds[-1]:.1f} s)"
+            line += f" {100 * history.val_acc[-1]:.1f} %"
+    return (line + f" ({history.epoch_seconds[-1]:.1f} s)").replace(".", ",")
 
 
 def count_parameters(model):

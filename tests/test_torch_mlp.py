@@ -12,6 +12,7 @@ from codes.torch_mlp import (
     ResidualBlock,
     block_gradient_norms,
     from_numpy_mlp,
+    linear,
 )
 from codes.training import count_parameters
 
@@ -157,17 +158,57 @@ def test_activation_is_used(activation):
     assert activation in names
 
 
-def test_gradients_vanish_in_the_deep_plain_net_but_not_with_shortcuts():
+@pytest.mark.parametrize("init", ["he_glorot", "pytorch"])
+def test_shortcuts_keep_the_gradient_and_he_init_keeps_it_without_them(init):
     torch.manual_seed(0)
     x, y = torch.rand(64, 20), torch.randint(0, 3, (64,))
-    plain = AdvancedMLP(20, [16] * 11, 3, residual=False, use_batchnorm=False)
-    residual = AdvancedMLP(20, [16] * 11, 3, residual=True, use_batchnorm=False)
-    plain_norms = block_gradient_norms(plain, x, y)
-    residual_norms = block_gradient_norms(residual, x, y)
-    assert len(plain_norms) == 10
-    # Gradient at the first block relative to the last: tiny without shortcuts.
-    assert plain_norms[0] / plain_norms[-1] < 1e-2
-    assert residual_norms[0] / residual_norms[-1] > 1e-1
+    plain = AdvancedMLP(20, [16] * 11, 3, residual=False, use_batchnorm=False, init=init)
+    residual = AdvancedMLP(20, [16] * 11, 3, residual=True, use_batchnorm=False, init=init)
+    plain_ratio = block_gradient_norms(plain, x, y)
+    residual_ratio = block_gradient_norms(residual, x, y)
+    assert len(plain_ratio) == 10
+    plain_ratio, residual_ratio = (n[0] / n[-1] for n in (plain_ratio, residual_ratio))
+    # Gradient at the first block relative to the last: with shortcuts always of order one;
+    # without them tiny with PyTorch's default init, but not with He init.
+    assert residual_ratio > 1e-1
+    if init == "pytorch":
+        assert plain_ratio < 1e-2
+    else:
+        assert plain_ratio > 1e-1
+
+
+@pytest.mark.parametrize(("activation", "variance"), [
+    ("relu", lambda d_in, d_out: 2 / d_in),              # He et al. (2015)
+    ("tanh", lambda d_in, d_out: 2 / (d_in + d_out)),    # Glorot and Bengio (2010)
+])
+def test_linear_has_the_variance_of_chapter_3(activation, variance):
+    torch.manual_seed(0)
+    layer = linear(400, 300, activation)
+    assert torch.equal(layer.bias, torch.zeros(300))
+    assert layer.weight.var().item() == pytest.approx(variance(400, 300), rel=0.02)
+
+
+def test_pytorch_init_is_uniform_with_bound_one_over_sqrt_fan_in():
+    torch.manual_seed(0)
+    weight = linear(400, 300, init="pytorch").weight
+    assert weight.abs().max().item() <= 400 ** -0.5
+    assert weight.var().item() == pytest.approx(1 / (3 * 400), rel=0.02)
+
+
+def test_every_linear_layer_of_the_models_is_initialised():
+    torch.manual_seed(0)
+    model = AdvancedMLP(100, [200, 200, 100], 10, use_batchnorm=False)
+    for layer in (m for m in model.modules() if isinstance(m, nn.Linear)):
+        assert torch.equal(layer.bias, torch.zeros_like(layer.bias))
+    first_branch = model.blocks[0].branch[0].weight  # followed by a ReLU: He
+    assert first_branch.var().item() == pytest.approx(2 / 200, rel=0.05)
+    basic = BasicMLP(100, [200], 10, init="pytorch")
+    assert basic.network[0].bias.abs().sum() > 0  # PyTorch's default keeps random biases
+
+
+def test_unknown_init_raises():
+    with pytest.raises(ValueError, match="Initialisierung"):
+        BasicMLP(10, [8], 2, init="zeros")
 
 
 def test_from_numpy_mlp_gives_the_same_outputs_and_gradients():
@@ -181,9 +222,9 @@ def test_from_numpy_mlp_gives_the_same_outputs_and_gradients():
     nn.functional.cross_entropy(logits, torch.from_numpy(labels)).backward()
     grads_w, grads_b = mlp.backprop(x, np.eye(3)[labels])
     linears = [m for m in net if isinstance(m, nn.Linear)]
-    for linear, grad_w, grad_b in zip(linears, grads_w, grads_b, strict=True):
-        np.testing.assert_allclose(linear.weight.grad.numpy().T, grad_w, atol=1e-12)
-        np.testing.assert_allclose(linear.bias.grad.numpy(), grad_b, atol=1e-12)
+    for layer, grad_w, grad_b in zip(linears, grads_w, grads_b, strict=True):
+        np.testing.assert_allclose(layer.weight.grad.numpy().T, grad_w, atol=1e-12)
+        np.testing.assert_allclose(layer.bias.grad.numpy(), grad_b, atol=1e-12)
 
 
 # --- robust inputs: a German error that names the expected shape or type ----------------

@@ -115,7 +115,7 @@ def test_fit_prints_one_plain_line_per_epoch(capsys):
     fit(small_net(), make_loader(x, y, 20), make_loader(x, y, 20), epochs=3, device=CPU)
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Epoche")]
     assert len(lines) == 3
-    assert lines[0].startswith("Epoche 1/3  Verlust ")
+    assert lines[0].startswith("Epoche 1/3 Verlust ")
     assert "Genauigkeit" in lines[0] and "| Validierung" in lines[0] and "%" in lines[0]
     assert "\r" not in "".join(lines)
 

@@ -19,7 +19,7 @@ from codes.training import count_parameters
 MLP_CONFIGS = [
     ("784-256-128-10 mit BatchNorm", 784, [256, 128], 10, True),
     ("784-256-128-10 ohne BatchNorm", 784, [256, 128], 10, False),
-    ("eine verborgene Schicht 20-7-3", 20, [7], 3, True),
+    ("eine verdeckte Schicht 20-7-3", 20, [7], 3, True),
     ("5-64-32-16-2 mit BatchNorm", 5, [64, 32, 16], 2, True),
 ]
 

@@ -1,0 +1,116 @@
+"""Repeated training runs for the experiments of chapter 4: several seeds, mean and spread.
+
+A claim that one setting beats another rests on several runs: ``run_seeds`` trains one
+fresh model per seed (the seed fixes the initial weights and the order of the
+mini-batches), ``mean_spread`` reduces the runs to mean and standard deviation, and
+``differs`` calls a difference real only when it is larger than the spread.
+"""
+
+import numpy as np
+import torch
+
+from codes.training import fit, make_loader, set_seed
+
+
+# ANCHOR: run_seeds
+def run_seeds(build, x, y, val_loader, *, seeds, epochs, batch_size=128,
+              optimizer=None, lr=1e-3, device=None):
+    """Train ``build()`` once per seed on (x, y); return one ``History`` per seed.
+
+    ``optimizer`` maps the parameters to an optimizer (default: Adam with ``lr``).
+    """
+    histories = []
+    for seed in seeds:
+        set_seed(seed)  # same seed: same initial weights, same mini-batch order
+        model = build()
+        loader = make_loader(x, y, batch_size, shuffle=True, seed=seed)
+        histories.append(fit(
+            model, loader, val_loader, epochs=epochs, lr=lr, device=device,
+            optimizer=optimizer(model.parameters()) if optimizer else None,
+            progress=False))
+    return histories
+# ANCHOR_END: run_seeds
+
+
+def curves(histories, metric, percent=False):
+    """The metric of every run as an array of shape (runs, epochs)."""
+    values = np.array([getattr(h, metric) for h in histories], dtype=float)
+    return 100 * values if percent else values
+
+
+def mean_spread(histories, metric, epoch=-1, percent=False):
+    """Mean and standard deviation over the runs of ``metric`` after ``epoch`` (-1: last)."""
+    values = curves(histories, metric, percent)[:, epoch]
+    return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
+
+
+def differs(a, b):
+    """True when two (mean, spread) pairs differ by more than the sum of their spreads."""
+    return abs(a[0] - b[0]) > a[1] + b[1]
+
+
+def german(value, digits=1):
+    """A number with a decimal comma, e.g. 93,7."""
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def german_sci(value, digits=1):
+    """Scientific notation with a decimal comma and a superscript power, e.g. 5,7 · 10⁻⁷."""
+    mantissa, exponent = f"{value:.{digits}e}".split("e")
+    power = str(int(exponent)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return f"{mantissa.replace('.', ',')} · 10{power}"
+
+
+def pm(pair, digits=1):
+    """'mean ± spread' with decimal commas, e.g. '93,7 ± 0,4'."""
+    return f"{german(pair[0], digits)} ± {german(pair[1], digits)}"
+
+
+def plot_mean(ax, histories, metric, percent=False, **style):
+    """Mean over the runs per epoch with the standard deviation as error bars."""
+    values = curves(histories, metric, percent)
+    spread = values.std(axis=0, ddof=1) if len(values) > 1 else None
+    epochs = np.arange(1, values.shape[1] + 1)
+    ax.errorbar(epochs, values.mean(axis=0), yerr=spread,
+                **{"capsize": 3, "marker": "o", "markersize": 3, **style})
+    ax.set_xlabel("Epoche")
+    ax.set_xticks(epochs[:: max(1, len(epochs) // 6)])
+    return ax
+
+
+def german_ticks(*axes):
+    """Tick labels with a decimal comma (linear axes; log axes keep their powers of ten)."""
+    from matplotlib.ticker import FuncFormatter  # plotting only
+
+    for ax in axes:
+        for axis, scale in ((ax.xaxis, ax.get_xscale()), (ax.yaxis, ax.get_yscale())):
+            if scale == "linear":
+                axis.set_major_formatter(FuncFormatter(
+                    lambda value, _: f"{value:g}".replace(".", ",").replace("-", "−")))
+
+
+def gradient_norms_at_init(build, x, y, seeds):
+    """``block_gradient_norms`` of a fresh ``build()`` per seed, shape (seeds, blocks)."""
+    from codes.torch_mlp import block_gradient_norms
+
+    norms = []
+    for seed in seeds:
+        set_seed(seed)
+        norms.append(block_gradient_norms(build(), x, y))
+    return torch.stack(norms).numpy()
+
+
+@torch.no_grad()
+def activation_scales(model, x):
+    """How much the output h_l of every activation layer of a ``BasicMLP`` varies with the input.
+
+    The standard deviation of each neuron over the examples of ``x``, averaged over the
+    neurons: only this part carries information about the input (a constant offset,
+    e.g. from the biases, does not).
+    """
+    scales, h = [], x.flatten(start_dim=1)
+    for module in model.network:
+        h = module(h)
+        if isinstance(module, (torch.nn.ReLU, torch.nn.Sigmoid, torch.nn.Tanh, torch.nn.GELU)):
+            scales.append(h.std(dim=0).mean().item())
+    return np.array(scales)
