@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from codes.hpo import best_curve, count_states
+from codes.plotting import german_number
 
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # Optuna's style asks for STIX
@@ -21,9 +22,15 @@ logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # Optuna's
 BEST_CELL = "background-color: #d4edda; color: #102a12; font-weight: bold"
 
 
+def describe_params(params):
+    """``name`` = value pairs of a trial in German number format, for text and printouts."""
+    return ", ".join(f"`{name}` = {german_number(value, '.3g')}" if isinstance(value, float)
+                     else f"`{name}` = {value}" for name, value in params.items())
+
+
 def comma(value, decimals=1):
     """0.5 -> '0,5': German decimal comma."""
-    return f"{value:.{decimals}f}".replace(".", ",")
+    return german_number(value, f".{decimals}f")
 
 
 def german_ticks(ax, axis="y", decimals=None):
