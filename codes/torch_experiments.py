@@ -9,6 +9,7 @@ mini-batches), ``mean_spread`` reduces the runs to mean and standard deviation, 
 import numpy as np
 import torch
 
+from codes.plotting import german_number, germanize
 from codes.training import fit, make_loader, set_seed
 
 
@@ -50,15 +51,15 @@ def differs(a, b):
 
 
 def german(value, digits=1):
-    """A number with a decimal comma, e.g. 93,7."""
-    return f"{value:.{digits}f}".replace(".", ",")
+    """A number with ``digits`` fixed decimals, written the German way, e.g. 93,7."""
+    return german_number(value, f".{digits}f")
 
 
 def german_sci(value, digits=1):
     """Scientific notation with a decimal comma and a superscript power, e.g. 5,7 · 10⁻⁷."""
     mantissa, exponent = f"{value:.{digits}e}".split("e")
     power = str(int(exponent)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
-    return f"{mantissa.replace('.', ',')} · 10{power}"
+    return f"{germanize(mantissa)} · 10{power}"
 
 
 def pm(pair, digits=1):
