@@ -142,9 +142,10 @@ def german_slice(study, params):
     figure.suptitle("Genauigkeit je Hyperparameter")
     for ax, name in zip(axes, sorted(params), strict=True):  # Optuna sorts the panels
         german_ticks(ax, "y")
+        if ax.get_xscale() == "log":  # labels at powers of ten only: readable on a phone
+            ax.xaxis.set_minor_formatter(NullFormatter())
         if name == "hidden_size":  # plain widths instead of 3 x 10^1 ...
             ax.set_xticks([32, 64, 128, 256], ["32", "64", "128", "256"])
-            ax.xaxis.set_minor_formatter(NullFormatter())
     for ax in figure.axes[len(axes):]:  # the colour bar
         ax.set_ylabel("Versuch")
     return axes
