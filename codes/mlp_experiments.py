@@ -55,11 +55,6 @@ def largest_drop(curve):
 # ANCHOR_END: runs
 
 
-def is_noise(first, second):
-    """True if the intervals mean +- spread of two (mean, spread) results overlap."""
-    return abs(first[0] - second[0]) <= first[1] + second[1]
-
-
 # ANCHOR: schedule
 def step_schedule(eta, epochs_high):
     """eta for the first ``epochs_high`` epochs, then eta / 10."""

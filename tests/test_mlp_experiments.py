@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
+from codes.metrics import accuracy_standard_error, is_noise
 from codes.mlp_experiments import (
     LADDER,
     best_learning_rate,
     dips_with_rising_loss,
-    is_noise,
     largest_drop,
     mean_and_spread,
     step_schedule,
@@ -71,3 +71,12 @@ def test_best_learning_rate_returns_the_best_final_accuracy():
                                               epochs_high=1, seed=0, epochs=2, batch_size=20)
     assert set(finals) == {0.01, 1.0} and finals[eta] == max(finals.values())
     assert history["val_accuracy"][-1] == finals[eta]
+
+
+def test_noise_floor_and_standard_error():
+    se = accuracy_standard_error(0.93, 2000)
+    assert abs(se - 0.0057) < 1e-4
+    assert is_noise((0.930, 0.0), (0.935, 0.0), floor=se)
+    assert not is_noise((0.930, 0.0), (0.945, 0.0), floor=se)
+    with pytest.raises(ValueError, match="n_images"):
+        accuracy_standard_error(0.5, 0)
