@@ -10,7 +10,9 @@ colour bar, so tick labels read ``0,5`` and ``60 000``. Annotations, legends and
 tables use the same rule through :func:`german_number` and :func:`german_table`.
 """
 
+import numbers
 import re
+import string
 
 import matplotlib as mpl
 import matplotlib.scale
@@ -20,8 +22,16 @@ import matplotlib.ticker
 THIN_SPACE = "\u202f"
 # Numbers below this magnitude keep their digits together (2000, but 20 000).
 GROUP_FROM = 10_000
+# Holds "±" to its numbers (96,65 ± 0,30 never breaks after the ±).
+NO_BREAK = "\u00a0"
+MINUS = "\u2212"
 _SWAP = str.maketrans({".": ",", ",": THIN_SPACE})
 _DIGITS = re.compile(r"\d{5,}")
+# Python's "," grouping (9,943 and 1,234,567.8): removed first, regrouped by _DIGITS.
+_PYTHON_GROUPS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
+_E_NOTATION = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]([+-]?\d+)(?![\w.])")
+_HYPHEN_MINUS = re.compile(r"(?<![\w)\]])-(?=\d)")
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 BOOK_STYLE = {
     # Text size relative to the figure width decides legibility on a phone, where a
@@ -45,12 +55,18 @@ BOOK_STYLE = {
 
 
 def germanize(formatted):
-    """German separators in a number Python formatted: ``1,234.5`` -> ``1 234,5``.
+    """German separators in a number Python formatted: ``1,234.5`` -> ``1234,5``.
 
-    Runs of five or more digits without a separator get thin spaces as well
-    (``130831`` -> ``130 831``); the digits after a decimal comma are left alone.
+    The book's rule (as DIN 5008 and the Duden): a decimal comma; a narrow no-break space
+    groups the thousands only from five digits on (``130831`` -> ``130 831``, but
+    ``9943`` stays together, also when Python's ``,`` spec wrote ``9,943``); the digits
+    after a decimal comma are left alone. A minus sign replaces the hyphen (``-0.5`` ->
+    ``−0,5``), and e-notation becomes a power of ten (``3.1e-30`` -> ``3,1 · 10⁻³⁰``).
     """
-    text = formatted.translate(_SWAP)
+    text = _PYTHON_GROUPS.sub(lambda m: m.group().replace(",", ""), formatted)
+    text = _E_NOTATION.sub(_power_of_ten, text)
+    text = text.translate(_SWAP)
+    text = _HYPHEN_MINUS.sub(MINUS, text)
 
     def group(match):
         start = match.start()
@@ -64,14 +80,111 @@ def germanize(formatted):
     return _DIGITS.sub(group, text)
 
 
+def _power_of_ten(match):
+    mantissa, exponent = match.group(1), int(match.group(2))
+    power = str(exponent).translate(_SUPERSCRIPTS)
+    return f"10{power}" if mantissa in ("1", "1.0") else f"{mantissa} · 10{power}"
+
+
+def _plain(value):
+    """``value`` as a Python number if it is one (numpy scalars included), else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    return None
+
+
 def german_number(value, spec=".2f"):
     """``value`` formatted with Python's ``spec``, written the German way.
 
+    ``spec=""`` (or None) keeps Python's own digits: whole numbers as they are, other
+    numbers in their shortest form (``0.1`` -> ``0,1``). numpy scalars work like Python
+    numbers. The percent sign stands after a narrow space (``97,3 %``).
+
     >>> german_number(0.5, ".1f"), german_number(130831, "d"), german_number(0.973, ".1%")
     ('0,5', '130\u202f831', '97,3\u202f%')
+    >>> german_number(9943, ",d"), german_number(-2.5e-5, ""), german_number(80000, None)
+    ('9943', '−2,5 · 10⁻⁵', '80\u202f000')
     """
-    text = germanize(format(value, spec))
+    number = _plain(value)
+    spec = spec or ""
+    if number is None and not spec:
+        return str(value)
+    if number is not None and not spec:
+        text = repr(number)
+    else:
+        text = format(value if number is None else number, spec)
+    text = germanize(text)
     return text[:-1] + THIN_SPACE + "%" if spec.endswith("%") else text
+
+
+def german_mean_sd(mean, sd, spec=".2f"):
+    """``mean ± sd`` the German way; the ± is held to its numbers by no-break spaces, so
+    a narrow column (phone) never breaks the pair apart: ``96,65 ± 0,30``."""
+    return f"{german_number(mean, spec)}{NO_BREAK}±{NO_BREAK}{german_number(sd, spec)}"
+
+
+class _GermanFormatter(string.Formatter):
+    """``str.format`` with every number in a replacement field written the German way."""
+
+    def format_field(self, value, format_spec):
+        if _plain(value) is not None:
+            return german_number(value, format_spec)
+        return german_text(value) if not format_spec else format(value, format_spec)
+
+    def convert_field(self, value, conversion):
+        return value if conversion is None else super().convert_field(value, conversion)
+
+
+def german_text(obj, spec=None):
+    """What the reader sees of ``obj`` in a printed output, with German numbers.
+
+    A number as :func:`german_number`; a dict as ``key: value`` pairs separated by
+    semicolons (a comma would clash with the decimal comma); a list or tuple the same way;
+    anything else as ``str(obj)``. ``spec`` formats every number inside.
+
+    >>> german_text({"Genauigkeit": 0.9566, "Epochen": 20}, ".4g")
+    'Genauigkeit: 0,9566; Epochen: 20'
+    """
+    if _plain(obj) is not None:
+        return german_number(obj, spec)
+    if isinstance(obj, dict):
+        return "; ".join(f"{key}: {german_text(value, spec)}" for key, value in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return "; ".join(german_text(value, spec) for value in obj)
+    return str(obj)
+
+
+def german_format(template, /, *args, **kwargs):
+    """``template.format(*args, **kwargs)`` with German numbers in the replacement fields.
+
+    >>> german_format("Genauigkeit: {acc:.2%}, η₀ = {eta}", acc=0.95662, eta=0.3)
+    'Genauigkeit: 95,66\u202f%, η₀ = 0,3'
+    """
+    return _GermanFormatter().format(template, *args, **kwargs)
+
+
+def german_print(template, /, *args, **kwargs):
+    """Print a line for the reader with German numbers: the one helper for printed outputs.
+
+    ``template`` is a ``str.format`` template; every number that fills a field is written
+    the German way (decimal comma, ``130 831``, ``97,3 %``, ``3,1 · 10⁻³⁰``, minus sign).
+    A non-string ``template`` (a number, dict, list) is printed with :func:`german_text`.
+    Use it instead of ``print(f"...")`` wherever the output is shown in the book::
+
+        german_print("Genauigkeit: {:.2%}", 0.95662)        # Genauigkeit: 95,66 %
+        german_print("η₀ = {eta}, Verlust: {loss:.4f}", eta=0.3, loss=1.40371)
+        german_print({"Val.-Genauigkeit": 0.922, "Epochen": 20})
+
+    Keys and texts stay as written: name them in German (no ``val_acc``).
+    """
+    if isinstance(template, str):
+        print(german_format(template, *args, **kwargs))
+    else:
+        print(german_text(template, *args))
 
 
 def german_table(frame, formats=None, default=".3g"):
