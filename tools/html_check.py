@@ -314,3 +314,17 @@ def main(argv=None):
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+SVG_TEXT = re.compile(r"<!--\s*(?P<text>[^<>]*?)\s*-->\s*<g\b[^>]*?transform=\"[^\"]*"
+                      r"scale\((?P<scale>[\d.]+) -[\d.]+\)")
+SVG_VIEWBOX = re.compile(r"<svg[^>]*viewBox=\"[-\d.]+ [-\d.]+ (?P<width>[\d.]+) [\d.]+\"")
+
+
+def svg_font_sizes(svg):
+    """``(width, [(text, size), ...])`` of a matplotlib SVG with text drawn as paths: the
+    width of its viewBox and the font size of each text, both in the SVG's units (pt).
+    The size shown on screen is ``size * displayed_width / width``."""
+    width = SVG_VIEWBOX.search(svg)
+    sizes = [(m.group("text"), 100 * float(m.group("scale"))) for m in SVG_TEXT.finditer(svg)]
+    return (float(width.group("width")) if width else None), sizes
