@@ -59,8 +59,8 @@ def test_planted_slips_in_prose_are_caught(prose, rule):
 
 
 def test_printed_outputs_tables_figures_and_ui_are_checked():
-    found = rules(page(output="{'val_acc': 0.922}\nη0 = 0.3"))
-    assert found.count("Dezimalpunkt statt Komma") == 2
+    (finding,) = check_page(page(output="{'val_acc': 0.922}\nη0 = 0.3"))
+    assert finding.rule == "Dezimalpunkt statt Komma" and finding.text.endswith("(und 1 weitere)")
     table = "<table><tr><th>train_loss</th><th>epoch</th></tr><tr><td>0.25</td><td>1</td></tr></table>"
     found = rules(page(table=table))
     assert found.count("englische Spaltenüberschrift") == 2 and "Dezimalpunkt statt Komma" in found

@@ -77,9 +77,9 @@ ENGLISH_WORDS = {
     "toggle", "launch", "heading", "copy", "copied", "click", "show", "hide", "search",
     "previous", "next", "skip", "main", "contents", "back", "print", "fullscreen", "source",
     "light", "dark", "settings", "this", "the", "of", "and", "for", "with", "by", "open",
-    "edit", "last", "updated", "sidebar", "primary", "secondary", "navigation", "close",
-    "results", "clear", "hidden", "page", "to", "on", "from", "view", "enter", "press",
-    "here", "your", "you", "menu", "section", "image", "equation", "table", "figure",
+    "edit", "last", "updated", "sidebar", "primary", "secondary", "close", "results",
+    "clear", "hidden", "page", "to", "on", "from", "view", "enter", "press", "here", "your",
+    "you", "image", "equation", "table", "figure", "interactive",
 }
 ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "data-bs-title")
 # Elements whose text is code or a label the reader does not read as a number.
@@ -219,8 +219,12 @@ def check_page(html, name="", figure_text=None):
         findings.append(Finding(name, _describe(element), rule, text))
 
     for element, text in _text_blocks(article):
-        for rule, excerpt in number_slips(text):
-            add(element, rule, excerpt)
+        slips = {}
+        for rule, excerpt in number_slips(text):           # one finding per element and rule
+            slips.setdefault(rule, []).append(excerpt)
+        for rule, excerpts in slips.items():
+            more = f" (und {len(excerpts) - 1} weitere)" if len(excerpts) > 1 else ""
+            add(element, rule, excerpts[0] + more)
     for math in article.select(".math"):
         tex = re.sub(r"\\(?:tag|label|ref|eqref)\{[^}]*\}", "", math.get_text())
         for match in re.finditer(r"(?<![\w\\.])\d+\.\d+(?![\w.])", tex):
@@ -242,16 +246,24 @@ def check_page(html, name="", figure_text=None):
     # German words in the interface: text outside the article, attributes everywhere.
     body = soup.body or soup
     for element, text in _text_blocks(body):
-        inside = element is article or article in element.parents
         phrases = english_phrases(text)
         if phrases:
             add(element, "englischer Oberflächentext", ", ".join(phrases))
-        elif not inside and english_words(text):
-            add(element, "englisches Wort in der Oberfläche", " ".join(text.split())[:80])
+    for string in body.find_all(string=True):
+        parent = string.parent
+        if (isinstance(string, Comment) or parent is None or _skipped(parent)
+                or parent.find_parent("a") or parent.name == "a"   # link texts: page titles
+                or parent is article or article in parent.parents):
+            continue
+        words = english_words(str(string))
+        if words and not english_phrases(str(string)):
+            add(parent, "englisches Wort in der Oberfläche", " ".join(str(string).split())[:80])
     for element in body.find_all(True):
         if element.name in {"script", "style"} or _skipped_attr(element):
             continue
         for attribute in ATTRIBUTES:
+            if attribute == "title" and "reference" in (element.get("class") or []):
+                continue                        # a citation's tooltip: the cited title
             value = element.get(attribute)
             if isinstance(value, str) and (english_phrases(value) or english_words(value)):
                 add(element, f"englisches Attribut {attribute}", value)

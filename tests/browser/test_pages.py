@@ -7,7 +7,9 @@ Run after the build: ``make browser-test`` (or ``BOOK_HTML_DIR=/tmp/x/_build/htm
 import re
 
 import pytest
-from book_html import book_pages
+from book_html import EDITIONS, book_pages
+
+from tools.html_check import check_build
 
 pytestmark = pytest.mark.browser
 
@@ -149,3 +151,15 @@ def test_screenshots_of_key_pages(open_page, screenshot_dir):
         page.screenshot(path=screenshot_dir / name, full_page=True)
         assert not log.problems(), f"{path}: {log.problems()}"
         assert (screenshot_dir / name).stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("edition", sorted(EDITIONS))
+def test_built_html_keeps_the_german_rules(html_dir, edition):
+    """tools/html_check.py on each edition: German numbers in prose, glued values, outputs,
+    tables and figure text; no English column headers or interface words. No exceptions."""
+    folder = EDITIONS[edition]
+    if not (folder / "intro.html").is_file():
+        pytest.fail(f"Kein Build der Ausgabe {edition} unter {folder}.", pytrace=False)
+    findings = check_build(folder)
+    assert not findings, f"{len(findings)} Verstöße ({edition}):\n" + "\n".join(
+        map(str, findings[:60]))
