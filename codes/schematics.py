@@ -10,7 +10,7 @@ from matplotlib.patches import Circle, FancyBboxPatch
 
 # Text size in points: large enough to stay legible when the figure is scaled down to the
 # narrow column of a phone (390 px).
-FONT = 13
+FONT = 14
 COLORS = {"input": "#cfe2f3", "hidden": "#fce5cd", "output": "#d9ead3", "edge": "#7f7f7f"}
 RADIUS = 0.32
 

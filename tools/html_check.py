@@ -329,14 +329,23 @@ if __name__ == "__main__":
 
 
 SVG_TEXT = re.compile(r"<!--\s*(?P<text>[^<>]*?)\s*-->\s*<g\b[^>]*?transform=\"[^\"]*"
-                      r"scale\((?P<scale>[\d.]+) -[\d.]+\)")
+                      r"scale\((?P<scale>[\d.]+) -[\d.]+\)(?P<body>.*?)(?=<!--|\Z)", re.DOTALL)
+SVG_SCRIPT = re.compile(r"<use\b[^>]*scale\((?P<scale>[\d.]+)\)")
 SVG_VIEWBOX = re.compile(r"<svg[^>]*viewBox=\"[-\d.]+ [-\d.]+ (?P<width>[\d.]+) [\d.]+\"")
+# Sub- and superscripts are set at 70 % (mathtext, as TeX); scripts of scripts (49 %, the
+# 0 in x_{d_0}) follow that ratio and are not held to the minimum size.
+SCRIPT_SCALE = 0.7
 
 
 def svg_font_sizes(svg):
     """``(width, [(text, size), ...])`` of a matplotlib SVG with text drawn as paths: the
-    width of its viewBox and the font size of each text, both in the SVG's units (pt).
+    width of its viewBox and the size of each text's smallest glyphs (sub- and
+    superscripts count, scripts of scripts do not), both in the SVG's units (pt).
     The size shown on screen is ``size * displayed_width / width``."""
     width = SVG_VIEWBOX.search(svg)
-    sizes = [(m.group("text"), 100 * float(m.group("scale"))) for m in SVG_TEXT.finditer(svg)]
+    sizes = []
+    for match in SVG_TEXT.finditer(svg):
+        scripts = [float(m.group("scale")) for m in SVG_SCRIPT.finditer(match.group("body"))]
+        factor = SCRIPT_SCALE if any(abs(x - SCRIPT_SCALE) < 0.01 for x in scripts) else 1.0
+        sizes.append((match.group("text"), 100 * float(match.group("scale")) * factor))
     return (float(width.group("width")) if width else None), sizes
