@@ -144,13 +144,24 @@ def german_text(obj, spec=None):
 
     A number as :func:`german_number`; a dict as ``key: value`` pairs separated by
     semicolons (a comma would clash with the decimal comma); a list or tuple the same way;
-    anything else as ``str(obj)``. ``spec`` formats every number inside.
+    a numpy array in numpy's layout (rows in brackets, numbers apart by spaces); anything
+    else as ``str(obj)``. ``spec`` formats every number inside.
 
     >>> german_text({"Genauigkeit": 0.9566, "Epochen": 20}, ".4g")
     'Genauigkeit: 0,9566; Epochen: 20'
+    >>> import numpy as np
+    >>> german_text(np.array([36.858, -2.9, 0.5]), ".3f")
+    '[36,858 −2,900 0,500]'
     """
+    if hasattr(obj, "shape") and hasattr(obj, "dtype") and getattr(obj, "ndim", 0) == 0:
+        obj = obj.item()
     if _plain(obj) is not None:
         return german_number(obj, spec)
+    if hasattr(obj, "shape") and hasattr(obj, "dtype") and obj.dtype.kind in "iuf":
+        import numpy as np
+
+        return np.array2string(np.asarray(obj), separator=" ", formatter={
+            "all": lambda v: german_number(v, spec if spec else "g" if obj.dtype.kind == "f" else "d")})
     if isinstance(obj, dict):
         return "; ".join(f"{key}: {german_text(value, spec)}" for key, value in obj.items())
     if isinstance(obj, (list, tuple)):

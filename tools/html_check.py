@@ -81,7 +81,7 @@ ENGLISH_WORDS = {
     "clear", "hidden", "page", "to", "on", "from", "view", "enter", "press", "here", "your",
     "you", "image", "equation", "table", "figure", "interactive",
 }
-ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "data-bs-title")
+ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "data-bs-title", "data-tooltip")
 # Elements whose text is code or a label the reader does not read as a number.
 SKIP_CLASSES = {"cell_input", "highlight", "section-number", "caption-number", "eqno",
                 "headerlink", "citation", "bibliography", "footnote-reference", "math",
@@ -346,6 +346,8 @@ def svg_font_sizes(svg):
     sizes = []
     for match in SVG_TEXT.finditer(svg):
         scripts = [float(m.group("scale")) for m in SVG_SCRIPT.finditer(match.group("body"))]
-        factor = SCRIPT_SCALE if any(abs(x - SCRIPT_SCALE) < 0.01 for x in scripts) else 1.0
+        primes_only = not re.search(r"[_^]", match.group("text"))   # σ'(a): a prime is no text
+        factor = (SCRIPT_SCALE if not primes_only
+                  and any(abs(x - SCRIPT_SCALE) < 0.01 for x in scripts) else 1.0)
         sizes.append((match.group("text"), 100 * float(match.group("scale")) * factor))
     return (float(width.group("width")) if width else None), sizes

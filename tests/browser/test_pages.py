@@ -9,7 +9,7 @@ import re
 import pytest
 from book_html import EDITIONS, book_pages
 
-from tools.html_check import check_build
+from tools.html_check import check_build, check_page
 
 pytestmark = pytest.mark.browser
 
@@ -136,6 +136,10 @@ def test_german_interface(open_page):
         .filter(Boolean)""")
     english = [label for label in labels if ENGLISH.match(label)]
     assert not english, f"englische Beschriftungen: {sorted(set(english))}"
+    # What JavaScript added after loading (copy buttons, toggle hints) is German too.
+    page.wait_for_load_state("networkidle")
+    live = [f for f in check_page(page.content(), MLP_CHAPTER) if "englisch" in f.rule]
+    assert not live, "\n".join(map(str, live))
     for text in ("Zurück zum Anfang", "Suche"):
         assert page.get_by_text(text).count() >= 1, text
 
