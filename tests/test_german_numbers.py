@@ -25,6 +25,9 @@ from german_numbers import format_german  # noqa: E402
         ("'der CPU'", "", "der CPU"),
         # glued without a format spec: still German (130 831, not 130831)
         ("130831", "", "130\u202f831"),
+        ("130831", "s", "130\u202f831"),        # myst-nb's spec for "no spec"
+        ("np.float64(0.5)", "s", "0,5"),
+        ("'text'", "s", "text"),
         ("80000", "", "80\u202f000"),
         ("9943", "", "9943"),
         ("9943", ",d", "9943"),

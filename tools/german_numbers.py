@@ -35,7 +35,9 @@ def format_german(text, fmt_spec):
     """Like myst-nb's ``format_plain_text``, with every number written the German way."""
     value = glued_value(text)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if fmt_spec and fmt_spec[-1] in "eEfFgGn%":
+        if not fmt_spec or fmt_spec[-1] == "s":     # no spec (myst-nb passes "s"): as it is
+            return format(german_number(value, ""), fmt_spec)
+        if fmt_spec[-1] in "eEfFgGn%":
             value = float(value)
         elif fmt_spec and fmt_spec[-1] in "bcdoxX":
             value = int(value)
