@@ -53,6 +53,8 @@ def test_german_forms_pass():
     ("Der Wert ist -0,5.", "Minuszeichen"),
     ("1,234,567 Schritte", "Zifferngruppen"),
     ("Launch on Binder", "Oberflächentext"),
+    ('<span class="pasted-text">96,65</span> ± <span class="pasted-text">0,30</span>',
+     "Umbruch nach ±"),
 ])
 def test_planted_slips_in_prose_are_caught(prose, rule):
     assert any(rule in r for r in rules(page(prose))), rules(page(prose))
@@ -102,3 +104,19 @@ def test_matplotlib_svg_text_is_read():
     assert "MAE 1.73" in texts and "60\u202f000" in texts
     assert [rule for text in texts for rule, _ in number_slips(text)] == [
         "Dezimalpunkt statt Komma"]
+
+
+def test_build_fixes_of_a11y_pass_the_check():
+    """tools/a11y.py's German interface and no-break ± make a page pass."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from a11y import accessible_html
+
+    raw = page('<span class="pasted-text">96,65</span> ± <span class="pasted-text">0,30</span>',
+               nav='<button title="Toggle primary sidebar" aria-label="Launch on Binder">'
+                   '<a class="headerlink" title="Link to this heading">#</a></button>')
+    assert len(check_page(raw)) == 4
+    fixed = accessible_html(raw)
+    assert check_page(fixed) == [] and "96,65</span>\u00a0±\u00a0<span" in fixed

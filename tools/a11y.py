@@ -80,7 +80,7 @@ UI_TEXT = re.compile(r">(\s*)(" + "|".join(re.escape(k) for k in sorted(GERMAN_U
                                                                          reverse=True)
                                           if " " in k) + r")(\s*)<")
 # Text between tags that is not TeX: a " ± " in it gets no-break spaces.
-PLUS_MINUS = re.compile(r"(?<=\S) ± (?=\S)")
+PLUS_MINUS = re.compile(r" ± ")
 SEGMENT = re.compile(r"(<pre\b.*?</pre>|<script\b.*?</script>|<[^>]*>)", re.DOTALL)
 
 

@@ -220,6 +220,9 @@ def check_page(html, name="", figure_text=None):
 
     for element, text in _text_blocks(article):
         slips = {}
+        for match in re.finditer(r"\d[^\S\u00a0]*±[ \t\n]+[\d(−]", text):
+            slips.setdefault("Umbruch nach ± möglich (geschütztes Leerzeichen, tools/a11y.py)",
+                             []).append(_excerpt(text, match.start(), match.end()))
         for rule, excerpt in number_slips(text):           # one finding per element and rule
             slips.setdefault(rule, []).append(excerpt)
         for rule, excerpts in slips.items():
