@@ -48,7 +48,8 @@ NUMBER_WORDS = {
 # Words after which a long digit string is an identifier, not an amount.
 ID_WORDS = {"arxiv", "isbn", "doi", "port", "nr", "id", "seed"}
 E_NOTATION = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?[eE][+-]?\d+(?![\w])")
-HYPHEN_MINUS = re.compile(r"(?:^|(?<=[\s(\[=:;/≈<>]))-\d")
+# "-0,5" after a space, bracket or sign; not "axis=-1" (a keyword argument: code)
+HYPHEN_MINUS = re.compile(r"(?:^|(?<=[\s(\[:;/≈<>])|(?<=\s=))-\d")
 SPLIT_FOUR = re.compile(rf"(?<![\d{THIN},.])\d[{THIN}]\d{{3}}(?![{THIN}]?\d)")
 PYTHON_GROUPS = re.compile(r"(?<![\d,.])\d{1,3}(?:,\d{3}){2,}(?![\d,])")
 URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
