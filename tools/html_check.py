@@ -58,7 +58,7 @@ FILE_NAME = re.compile(r"\S*\w\.(?:py|md|yml|yaml|json|csv|npz|npy|pt|pkl|db|sql
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 ENGLISH_HEADERS = {
     "epoch", "epochs", "loss", "accuracy", "acc", "mean", "std", "value", "values", "seconds",
-    "time", "count", "params", "number", "state", "trial", "train", "test", "validation",
+    "time", "count", "params", "number", "state", "train", "validation",
     "model", "method", "error", "lr", "learning rate", "batch size", "hidden size",
     "duration", "datetime_start", "datetime_complete", "best", "score", "width", "depth",
 }
@@ -221,7 +221,8 @@ def check_page(html, name="", figure_text=None):
 
     for element, text in _text_blocks(article):
         slips = {}
-        for match in re.finditer(r"\d[^\S\u00a0]*±[ \t\n]+[\d(−]", text):
+        wraps = element.name != "pre" and element.find_parent("pre") is None
+        for match in re.finditer(r"\d[^\S\u00a0]*±[ \t\n]+[\d(−]", text if wraps else ""):
             slips.setdefault("Umbruch nach ± möglich (geschütztes Leerzeichen, tools/a11y.py)",
                              []).append(_excerpt(text, match.start(), match.end()))
         for rule, excerpt in number_slips(text):           # one finding per element and rule
