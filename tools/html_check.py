@@ -239,6 +239,8 @@ def check_page(html, name="", figure_text=None):
         if SNAKE_CASE.match(header) or header.lower() in ENGLISH_HEADERS:
             add(cell, "englische Spaltenüberschrift", header)
     for image in article.find_all("img"):
+        for rule, excerpt in number_slips(image.get("alt", "")):   # read out by screen readers
+            add(image, f"Alternativtext: {rule}", excerpt)
         src = image.get("src", "")
         if src.endswith(".svg") and figure_text is not None:
             for text in figure_text(src):
