@@ -7,7 +7,9 @@ legible in the theme's dark mode, and are byte-identical from build to build.
 German numbers everywhere the reader looks: ``use_book_style`` installs one tick
 formatter (:class:`GermanScalarFormatter`) as the default of every linear axis and
 colour bar, so tick labels read ``0,5`` and ``60 000``. Annotations, legends and
-tables use the same rule through :func:`german_number` and :func:`german_table`.
+tables use the same rule through :func:`german_number` and :func:`german_table`, printed
+outputs through :func:`german_print` (``german_print("Genauigkeit: {:.2%}", acc)``), and
+glued numbers through tools/german_numbers.py: one rule for everything the reader sees.
 """
 
 import numbers

@@ -5,7 +5,7 @@
 The prose check (tools/prose_check.py) reads the sources; this one reads the BUILT HTML,
 so it also sees what execution produced: glued values, printed outputs of code cells,
 table cells (pandas tables included), figure text (the SVG files of the figures, whose
-texts matplotlib keeps as comments) and the theme's interface. It rejects
+texts matplotlib keeps as comments), alt texts and the theme's interface. It rejects
 
 - a decimal point in a number (``0.5``, ``MAE 1.73``; German: ``0,5``);
 - e-notation (``3,1e-30``, ``2,1e-05-Fache``; German: ``3,1 · 10⁻³⁰``);
@@ -13,6 +13,8 @@ texts matplotlib keeps as comments) and the theme's interface. It rejects
 - wrong digit grouping: a number of five or more digits without a narrow space
   (``130831``; German: ``130 831``), a four-digit number split (``9 943``), Python's
   grouping with commas (``1,234,567``);
+- a breakable space after "±" in running text or a table cell (``96,65 ± 0,30`` must not
+  break after the ±; tools/a11y.py writes no-break spaces);
 - English column headers (``train_loss``, ``epoch_seconds``, ``accuracy``);
 - English interface text: known phrases of the theme and its extensions anywhere
   ("Launch on Binder", "Click to show"), English words in the page outside the article
