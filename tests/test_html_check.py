@@ -120,3 +120,23 @@ def test_build_fixes_of_a11y_pass_the_check():
     assert len(check_page(raw)) == 4
     fixed = accessible_html(raw)
     assert check_page(fixed) == [] and "96,65</span>\u00a0±\u00a0<span" in fixed
+
+
+def test_named_citation_prints_the_authors_once():
+    """"He et al. {cite}`he2015`" would print "He et al. (He u. a., 2015)"; tools/german_bibtex.py
+    makes it the textual citation "He u. a. (2015)", only where the name is the first author."""
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "tools"))
+    from german_bibtex import _first_authors, textual_citations
+
+    authors = _first_authors([root / "assets" / "references.bib"])
+    assert authors["he2015"] == "He"
+    assert textual_citations("He et al. {cite}`he2015` für ReLU", authors) == "{cite:t}`he2015` für ReLU"
+    assert textual_citations("Glorot und Bengio\n{cite}`glorot2010`", authors) == "{cite:t}`glorot2010`"
+    assert textual_citations("von Nielsen {cite:p}`nielsen2015`", authors) == "von {cite:t}`nielsen2015`"
+    for untouched in ("Datensatz MNIST {cite}`lecun1998`", "Optuna {cite:p}`akiba2019`",
+                      "He et al. {cite}`glorot2010`"):
+        assert textual_citations(untouched, authors) == untouched
