@@ -41,6 +41,9 @@ def test_german_forms_pass():
     table = ("<table><thead><tr><th>Modell</th><th>Genauigkeit (%)</th></tr></thead>"
              "<tbody><tr><td>MLP</td><td>96,65\u00a0±\u00a00,30</td></tr></tbody></table>")
     assert check_page(page(prose, table=table, output="Genauigkeit: 95,66\u202f%")) == []
+    styled = ('</pre><style>#T_1 td {{ width: 12345px; opacity: 0.5 }}</style><pre>'
+              .replace("{{", "{").replace("}}", "}"))
+    assert check_page(page(output=styled)) == []
 
 
 @pytest.mark.parametrize(("prose", "rule"), [

@@ -177,6 +177,8 @@ def _describe(element):
 
 def _skipped(element):
     chain = [element, *element.parents]
+    if any(node.name in {"script", "style"} for node in chain):
+        return True
     if any("cell_output" in (node.get("class") or []) for node in chain):
         return False                             # printed outputs are read, pre or not
     for node in chain:
