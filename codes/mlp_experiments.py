@@ -11,7 +11,7 @@ from codes.mlp import MLP
 # ANCHOR: ladder
 # Each row changes one thing against the row before it.
 LADDER = {
-    "Nielsen: Sigmoid, MSE": ([(784, None), (30, "sigmoid"), (10, "sigmoid")], "mse"),
+    "Nielsen: Sigmoid, MSE": ([(784, None), (30, "sigmoid"), (10, "sigmoid")], "half_squared_error"),
     "+ Softmax mit Kreuzentropie": ([(784, None), (30, "sigmoid"), (10, "softmax")],
                                     "cross_entropy"),
     "+ ReLU mit He-Initialisierung": ([(784, None), (30, "relu"), (10, "softmax")],

@@ -147,7 +147,7 @@ def fit_residual_mlp(features, residual, train, val, *, seed=0, epochs=10, batch
     r_std = residual[train].std()
     y = (residual / r_std).astype(np.float32)[:, None]
     model = MLP([(x.shape[1], None), (100, "tanh"), (100, "tanh"), (1, "identity")],
-                loss="mse", seed=seed)
+                loss="half_squared_error", seed=seed)
     history = model.train(x[train], y[train], epochs=epochs, batch_size=batch_size,
                           eta=lambda epoch: 0.05 if epoch < epochs - 2 else 0.01,
                           validation_data=(x[val], y[val]), seed=seed)
