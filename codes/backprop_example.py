@@ -169,11 +169,19 @@ def draw_computational_graph():
     return fig
 
 
-def power_of_ten(value):
-    """Eine kleine positive Zahl als deutscher Text mit Zehnerpotenz: 2.2e-16 -> "2 · 10⁻¹⁶"."""
-    exponent = int(np.floor(np.log10(value)))
-    mantissa = round(value / 10.0**exponent)
-    if mantissa == 10:
-        mantissa, exponent = 1, exponent + 1
+def power_of_ten(value, digits=1):
+    """Eine Zahl als deutscher Text mit Zehnerpotenz und ``digits`` gültigen Ziffern.
+
+    >>> power_of_ten(2.2e-16), power_of_ten(-2.149e-5, 3)
+    ('2 · 10⁻¹⁶', '−2,15 · 10⁻⁵')
+    """
+    if value == 0:
+        return "0"
+    sign, magnitude = ("−" if value < 0 else ""), abs(float(value))
+    exponent = int(np.floor(np.log10(magnitude)))
+    mantissa = round(magnitude / 10.0**exponent, digits - 1)
+    if mantissa >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
     superscript = str(exponent).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
-    return f"{mantissa} · 10{superscript}"
+    text = f"{mantissa:.{digits - 1}f}".replace(".", ",")
+    return f"{sign}{text} · 10{superscript}"
