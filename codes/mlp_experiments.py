@@ -11,13 +11,14 @@ from codes.mlp import MLP
 # ANCHOR: ladder
 # Jede Zeile ändert eine Sache gegenüber der Zeile davor.
 LADDER = {
-    "Nielsen: Sigmoid, MSE": ([(784, None), (30, "sigmoid"), (10, "sigmoid")], "half_squared_error"),
+    "Nielsen (SLP): Sigmoid, halber quadratischer Fehler": (
+        [(784, None), (30, "sigmoid"), (10, "sigmoid")], "half_squared_error"),
     "+ Softmax mit Kreuzentropie": ([(784, None), (30, "sigmoid"), (10, "softmax")],
                                     "cross_entropy"),
     "+ ReLU mit He-Initialisierung": ([(784, None), (30, "relu"), (10, "softmax")],
                                       "cross_entropy"),
-    "+ breiter und tiefer (256, 128)": ([(784, None), (256, "relu"), (128, "relu"),
-                                         (10, "softmax")], "cross_entropy"),
+    "+ breiter und tiefer, ein MLP (256, 128)": (
+        [(784, None), (256, "relu"), (128, "relu"), (10, "softmax")], "cross_entropy"),
 }
 # ANCHOR_END: ladder
 
