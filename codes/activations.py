@@ -1,11 +1,12 @@
-"""Activation functions sigma(a) with their derivatives, shared by all NumPy models.
+"""Aktivierungsfunktionen sigma(a) mit ihren Ableitungen, gemeinsam für alle NumPy-Modelle.
 
-Every activation is a small class with ``__call__(a)`` (the function, elementwise
-over a batch of pre-activations ``a`` of shape ``(n, d_l)``) and ``gradient(a, h=None)`` (the derivative
-sigma'(a), elementwise; a caller that already holds ``h = sigma(a)`` may pass it, which
-saves recomputing sigma). Softmax is the exception: it acts on each row, and its
-derivative is only ever used together with cross-entropy, where it cancels
-(delta_L = softmax(a_L) - y), so ``gradient`` is not defined for it.
+Jede Aktivierung ist eine kleine Klasse mit ``__call__(a)`` (die Funktion, elementweise
+auf einem Mini-Batch von Präaktivierungen ``a`` der Form ``(n, d_l)``) und
+``gradient(a, h=None)`` (die Ableitung sigma'(a), elementweise; wer ``h = sigma(a)`` schon
+hat, darf es übergeben und spart das erneute Berechnen von sigma). Softmax ist die
+Ausnahme: Sie wirkt auf jede Zeile, und ihre Ableitung wird nur zusammen mit der
+Kreuzentropie gebraucht, wo sich die Jacobi-Matrix der Softmax kürzt
+(delta_L = softmax(a_L) - y); ``gradient`` ist für sie deshalb nicht definiert.
 """
 
 import numpy as np
@@ -13,17 +14,17 @@ import numpy as np
 
 # ANCHOR: sigmoid
 class Sigmoid:
-    """sigma(a) = 1 / (1 + exp(-a)), with sigma'(a) = sigma(a) (1 - sigma(a))."""
+    """sigma(a) = 1 / (1 + exp(-a)), mit sigma'(a) = sigma(a) (1 - sigma(a))."""
 
     name = "sigmoid"
 
     def __call__(self, a):
-        # Written with exp(-|a|) so that large |a| never overflows.
+        # Mit exp(-|a|) geschrieben, damit großes |a| nie überläuft.
         e = np.exp(-np.abs(a))
         return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
     def gradient(self, a, h=None):
-        # h = sigma(a) from the forward pass, when given, saves computing sigma again.
+        # h = sigma(a) aus der Vorwärtsrechnung, falls übergeben, spart das erneute Berechnen.
         s = self(a) if h is None else h
         return s * (1.0 - s)
 # ANCHOR_END: sigmoid
@@ -31,7 +32,7 @@ class Sigmoid:
 
 # ANCHOR: tanh_relu_identity
 class Tanh:
-    """tanh(a), with tanh'(a) = 1 - tanh(a)^2."""
+    """tanh(a), mit tanh'(a) = 1 - tanh(a)^2."""
 
     name = "tanh"
 
@@ -44,7 +45,7 @@ class Tanh:
 
 
 class ReLU:
-    """max(0, a), with derivative 1 for a > 0 and 0 otherwise (0 at a = 0 by convention)."""
+    """max(0, a), mit Ableitung 1 für a > 0 und sonst 0 (0 bei a = 0 nach Konvention)."""
 
     name = "relu"
 
@@ -56,7 +57,7 @@ class ReLU:
 
 
 class Identity:
-    """sigma(a) = a, the output activation for regression."""
+    """sigma(a) = a, die Ausgabeaktivierung für Regression."""
 
     name = "identity"
 
@@ -70,12 +71,12 @@ class Identity:
 
 # ANCHOR: softmax
 class Softmax:
-    """softmax(a)_j = exp(a_j) / sum_k exp(a_k), applied to each row of a batch."""
+    """softmax(a)_j = exp(a_j) / sum_k exp(a_k), angewandt auf jede Zeile eines Mini-Batches."""
 
     name = "softmax"
 
     def __call__(self, a):
-        # Subtracting the row maximum changes nothing mathematically but avoids overflow.
+        # Das Abziehen des Zeilenmaximums ändert mathematisch nichts, verhindert aber den Überlauf.
         z = np.exp(a - a.max(axis=-1, keepdims=True))
         return z / z.sum(axis=-1, keepdims=True)
 
@@ -91,7 +92,7 @@ ACTIVATIONS = {cls.name: cls for cls in (Sigmoid, Tanh, ReLU, Identity, Softmax)
 
 
 def get_activation(name_or_activation):
-    """Return an activation object for a name such as ``"relu"`` (or pass one through)."""
+    """Gibt ein Aktivierungsobjekt für einen Namen wie ``"relu"`` zurück (oder reicht ein Objekt durch)."""
     if not isinstance(name_or_activation, str):
         if callable(name_or_activation) and hasattr(name_or_activation, "gradient"):
             return name_or_activation

@@ -1,10 +1,10 @@
-"""Backpropagation with concrete numbers on a 2-3-2 network, its cost, and its graph.
+"""Backpropagation mit konkreten Zahlen an einem 2-3-2-Netz, ihre Kosten und ihr Graph.
 
-The worked example computes every quantity of the four backpropagation equations for
-one example, written out with NumPy (``backprop_by_hand``), and checks them against the
-``MLP`` of ``codes/mlp.py`` and against PyTorch's autograd. ``time_gradients`` compares
-one backward pass with central finite differences on the same network, and
-``draw_computational_graph`` draws the graph that autograd records.
+Das Rechenbeispiel bestimmt jede Größe der vier Gleichungen der Backpropagation für ein
+Beispiel, ausgeschrieben mit NumPy (``backprop_by_hand``), und prüft sie gegen das ``MLP``
+aus ``codes/mlp.py`` und gegen PyTorchs Autograd. ``time_gradients`` vergleicht einen
+Rückwärtsdurchlauf mit zentralen Differenzenquotienten am selben Netz, und
+``draw_computational_graph`` zeichnet den Graphen, den Autograd aufzeichnet.
 """
 
 import time
@@ -15,7 +15,7 @@ from codes.gradcheck import numerical_gradient, relative_error
 from codes.mlp import MLP
 
 # ANCHOR: example
-# 2-3-2 network: sigmoid, then softmax with cross-entropy.
+# 2-3-2-Netz: Sigmoid, dann Softmax mit Kreuzentropie.
 EXAMPLE = {
     "x": np.array([1.0, 0.5]),
     "y": np.array([0.0, 1.0]),
@@ -31,7 +31,7 @@ EXAMPLE = {
 
 # ANCHOR: by_hand
 def backprop_by_hand(x, y, weights, biases):
-    """Forward and backward pass of the 2-3-2 network, one equation per line."""
+    """Vorwärtsrechnung und Rückwärtsdurchlauf des 2-3-2-Netzes, eine Gleichung je Zeile."""
     (W1, W2), (b1, b2) = weights, biases
     a1 = W1.T @ x + b1                  # Gl. (eq:mlp-layer), h_0 = x
     h1 = 1 / (1 + np.exp(-a1))          # sigmoid
@@ -42,14 +42,14 @@ def backprop_by_hand(x, y, weights, biases):
     delta1 = h1 * (1 - h1) * (W2 @ delta2)  # Gl. (eq:delta-recursion)
     return {"a1": a1, "h1": h1, "a2": a2, "h2": h2, "loss": loss,
             "delta2": delta2, "delta1": delta1,
-            # Gl. (eq:grad-W) and (eq:grad-b)
+            # Gl. (eq:grad-W) und (eq:grad-b)
             "grad_W2": np.outer(h1, delta2), "grad_b2": delta2,
             "grad_W1": np.outer(x, delta1), "grad_b1": delta1}
 # ANCHOR_END: by_hand
 
 
 def example_network(example=EXAMPLE):
-    """The ``MLP`` of codes/mlp.py with the weights of the example (float64)."""
+    """Das ``MLP`` aus codes/mlp.py mit den Gewichten des Beispiels (float64)."""
     net = MLP([(2, None), (3, "sigmoid"), (2, "softmax")], loss="cross_entropy",
               dtype=np.float64)
     net.weights = [W.copy() for W in example["weights"]]
@@ -59,9 +59,9 @@ def example_network(example=EXAMPLE):
 
 # ANCHOR: check
 def difference_to_mlp(steps, example=EXAMPLE):
-    """Largest absolute difference between ``steps`` and ``MLP``."""
+    """Größter absoluter Unterschied zwischen ``steps`` und dem ``MLP``."""
     net = example_network(example)
-    x, y = example["x"][None, :], example["y"][None, :]  # batch, n = 1
+    x, y = example["x"][None, :], example["y"][None, :]  # Mini-Batch mit n = 1
     (a1, a2), (_, h1, h2) = net.forward(x)
     grads_w, grads_b = net.backprop(x, y)
     from_mlp = {"a1": a1[0], "h1": h1[0], "a2": a2[0], "h2": h2[0],
@@ -74,7 +74,7 @@ def difference_to_mlp(steps, example=EXAMPLE):
 
 # ANCHOR: autograd
 def autograd_gradients(example=EXAMPLE):
-    """The same gradients from PyTorch's autograd."""
+    """Dieselben Gradienten aus PyTorchs Autograd."""
     import torch
 
     x, y = torch.tensor(example["x"]), torch.tensor(example["y"])
@@ -83,7 +83,7 @@ def autograd_gradients(example=EXAMPLE):
     h1 = torch.sigmoid(W1.T @ x + b1)
     h2 = torch.softmax(W2.T @ h1 + b2, dim=0)
     loss = -(y * torch.log(h2)).sum()
-    loss.backward()  # backward pass through the recorded graph
+    loss.backward()  # Rückwärtsdurchlauf durch den aufgezeichneten Graphen
     return {"grad_W1": W1.grad.numpy(), "grad_b1": b1.grad.numpy(),
             "grad_W2": W2.grad.numpy(), "grad_b2": b2.grad.numpy()}
 # ANCHOR_END: autograd
@@ -91,11 +91,11 @@ def autograd_gradients(example=EXAMPLE):
 
 # ANCHOR: timing
 def time_gradients(net, x, y, repeats=50, eps=1e-6):
-    """CPU seconds for all gradients: backpropagation vs. finite differences.
+    """CPU-Sekunden für alle Gradienten: Backpropagation gegen Differenzenquotienten.
 
-    Central differences (Gl. eq:central-difference) need two forward
-    passes per parameter. Returns both times, the number of parameters
-    and the largest relative error between the two gradients.
+    Zentrale Differenzen (Gl. eq:central-difference) brauchen zwei Vorwärtsrechnungen
+    je Parameter. Gibt beide Zeiten zurück, die Zahl der Parameter und den größten
+    relativen Fehler zwischen den beiden Gradienten.
     """
     start = time.process_time()
     for _ in range(repeats):
@@ -119,7 +119,7 @@ def time_gradients(net, x, y, repeats=50, eps=1e-6):
 
 
 def draw_computational_graph():
-    """The computational graph of a two-layer network, forward (black) and backward (red)."""
+    """Der Rechengraph eines zweischichtigen Netzes, vorwärts (schwarz) und rückwärts (rot)."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch
 
@@ -153,7 +153,7 @@ def draw_computational_graph():
     for source, target in [("W1", "a1"), ("b1", "a1"), ("W2", "a2"), ("b2", "a2"), ("y", "loss")]:
         (x0, y0), (x1, y1) = inputs[source], chain[target]
         arrow((x0, y0 - 0.28), (x1 + 0.3 * (x0 - x1) / 1.3, y1 + 0.28))
-    # Backward pass: deltas flow from the loss back to the input, below the chain.
+    # Rückwärtsdurchlauf: Die Deltas fließen unter der Kette vom Verlust zurück zur Eingabe.
     red = "#c0392b"
     back = [("loss", "a2", r"$\delta_2$"), ("a2", "h1", r"$W_2\,\delta_2$"),
             ("h1", "a1", r"$\delta_1$")]
@@ -169,11 +169,19 @@ def draw_computational_graph():
     return fig
 
 
-def power_of_ten(value):
-    """A small positive number as German text with a power of ten: 2.2e-16 -> "2 · 10⁻¹⁶"."""
-    exponent = int(np.floor(np.log10(value)))
-    mantissa = round(value / 10.0**exponent)
-    if mantissa == 10:
-        mantissa, exponent = 1, exponent + 1
+def power_of_ten(value, digits=1):
+    """Eine Zahl als deutscher Text mit Zehnerpotenz und ``digits`` gültigen Ziffern.
+
+    >>> power_of_ten(2.2e-16), power_of_ten(-2.149e-5, 3)
+    ('2 · 10⁻¹⁶', '−2,15 · 10⁻⁵')
+    """
+    if value == 0:
+        return "0"
+    sign, magnitude = ("−" if value < 0 else ""), abs(float(value))
+    exponent = int(np.floor(np.log10(magnitude)))
+    mantissa = round(magnitude / 10.0**exponent, digits - 1)
+    if mantissa >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
     superscript = str(exponent).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
-    return f"{mantissa} · 10{superscript}"
+    text = f"{mantissa:.{digits - 1}f}".replace(".", ",")
+    return f"{sign}{text} · 10{superscript}"

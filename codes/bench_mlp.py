@@ -27,7 +27,7 @@ ETA = 3.0
 
 def sigmoid_mlp(sizes=SIZES, seed=0):
     """The sigmoid network of the chapter, with the MSE loss (as in Nielsen's network.py)."""
-    return MLP([(sizes[0], None)] + [(d, "sigmoid") for d in sizes[1:]], loss="mse", seed=seed)
+    return MLP([(sizes[0], None)] + [(d, "sigmoid") for d in sizes[1:]], loss="half_squared_error", seed=seed)
 
 
 # ANCHOR: timers

@@ -1,22 +1,23 @@
-"""Check analytic gradients against central finite differences.
+"""Prüft analytische Gradienten gegen zentrale Differenzenquotienten.
 
     df/dtheta_j  ~=  (f(theta + eps e_j) - f(theta - eps e_j)) / (2 eps)
 
-The error of this estimate is O(eps^2); with float64 and eps ~ 1e-6 analytic and numeric
-gradients of a smooth loss agree to about 1e-8 (relative), so a relative error above
-1e-6 points at a bug.
+Der Fehler dieser Schätzung ist O(eps^2); mit float64 und eps ~ 1e-6 stimmen analytische
+und numerische Gradienten eines glatten Verlusts auf etwa 1e-8 (relativ) überein, ein
+relativer Fehler über 1e-6 deutet also auf einen Fehler im Code.
 """
 
 import numpy as np
 
 
 def numerical_gradient(f, theta, eps=1e-6):
-    """Central differences of the scalar function f() with respect to the array theta.
+    """Zentrale Differenzen der skalaren Funktion f() nach dem Feld theta.
 
-    ``theta`` is perturbed in place, one entry at a time, and restored afterwards.
+    ``theta`` wird an Ort und Stelle verändert, ein Eintrag nach dem anderen, und danach
+    wiederhergestellt.
     """
     grad = np.zeros(theta.shape, dtype=np.float64)
-    flat, flat_grad = theta.reshape(-1), grad.reshape(-1)  # views on theta and grad
+    flat, flat_grad = theta.reshape(-1), grad.reshape(-1)  # Sichten auf theta und grad
     for j in range(flat.size):
         old = flat[j]
         flat[j] = old + eps
@@ -29,17 +30,18 @@ def numerical_gradient(f, theta, eps=1e-6):
 
 
 def relative_error(a, b):
-    """||a - b|| / (||a|| + ||b||), 0 when both are 0."""
+    """||a - b|| / (||a|| + ||b||), 0, wenn beide 0 sind."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     scale = np.linalg.norm(a) + np.linalg.norm(b)
     return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
 
 
 def check_gradients(model, X, y, eps=1e-6):
-    """Relative error of each of ``model.gradient(X, y)`` against central differences.
+    """Relativer Fehler jedes Eintrags von ``model.gradient(X, y)`` gegen zentrale Differenzen.
 
-    The model needs ``parameters()``, ``gradient(X, y)`` (same order) and ``loss(X, y)``;
-    its parameters must be float64 arrays (float32 rounding swamps the differences).
+    Das Modell braucht ``parameters()``, ``gradient(X, y)`` (gleiche Reihenfolge) und
+    ``loss(X, y)``; seine Parameter müssen float64-Felder sein (das Runden von float32
+    überdeckt die Differenzen).
     """
     for theta in model.parameters():
         if theta.dtype != np.float64:

@@ -1,12 +1,13 @@
-"""Logistic regression from scratch: p(y=1 | x) = sigma(w^T x + b), gradient descent.
+"""Logistische Regression von Grund auf: p(y=1 | x) = sigma(w^T x + b), Gradientenabstieg.
 
-The equation labels in the docstrings refer to the chapter "Logistische Regression"
-of the book. Samples are stored as rows (all N samples, or a mini-batch of n): ``X`` has
-shape ``(n, d_0)`` with d_0 = ``n_features`` and ``y`` shape ``(n,)`` with labels 0 or 1.
-Sample i is x^(i), y^(i); subscripts count components (notation page of the book).
+Die Gleichungslabels in den Docstrings verweisen auf das Kapitel "Logistische Regression"
+des Buches. Beispiele stehen zeilenweise (alle N Beispiele oder ein Mini-Batch aus n):
+``X`` hat die Form ``(n, d_0)`` mit d_0 = ``n_features`` und ``y`` die Form ``(n,)`` mit
+Labels 0 oder 1. Beispiel i ist x^(i), y^(i); tiefgestellte Indizes zählen Komponenten
+(Notationsseite des Buches).
 
-``binary_cross_entropy``, the input checks and ``gradient_descent`` are shared with
-``codes.slp``.
+``binary_cross_entropy``, die Eingabeprüfungen und ``gradient_descent`` teilt sich das
+Modul mit ``codes.slp``.
 """
 
 import numpy as np
@@ -18,18 +19,18 @@ sigmoid = Sigmoid()
 
 # ANCHOR: bce
 def binary_cross_entropy(a, y):
-    """Mean NLL (1/n) sum_i [log(1 + e^a^(i)) - y^(i) a^(i)], Gl. (eq:logreg-stable).
+    """Mittlere negative Log-Likelihood (1/n) sum_i [log(1 + e^a^(i)) - y^(i) a^(i)], Gl. (eq:logreg-stable).
 
-    Equal to -(1/n) sum_i [y^(i) log p^(i) + (1 - y^(i)) log(1 - p^(i))] with
-    p^(i) = sigma(a^(i)), Gl. (eq:logreg-nll), but never takes the log of a
-    probability that was rounded to 0.
+    Gleich -(1/n) sum_i [y^(i) log p^(i) + (1 - y^(i)) log(1 - p^(i))] mit
+    p^(i) = sigma(a^(i)), Gl. (eq:logreg-nll), nimmt aber nie den Logarithmus einer
+    Wahrscheinlichkeit, die auf 0 gerundet wurde.
     """
     return np.mean(np.logaddexp(0.0, a) - y * a)
 # ANCHOR_END: bce
 
 
 def check_inputs(X, n_features):
-    """Return X as an array of shape (n, n_features), or raise a ValueError."""
+    """Gibt X als Feld der Form (n, n_features) zurück oder löst einen ValueError aus."""
     X = np.asarray(X)
     if X.ndim != 2 or X.shape[1] != n_features:
         raise ValueError(
@@ -40,7 +41,7 @@ def check_inputs(X, n_features):
 
 
 def check_targets(y, n, binary=True):
-    """Return y as an array of shape (n,) (labels 0/1 if ``binary``), or raise."""
+    """Gibt y als Feld der Form (n,) zurück (mit ``binary`` nur Labels 0/1) oder löst einen Fehler aus."""
     y = np.asarray(y)
     if y.shape != (n,):
         raise ValueError(f"y muss die Form ({n},) haben (ein Zielwert pro Zeile "
@@ -52,12 +53,12 @@ def check_targets(y, n, binary=True):
 
 # ANCHOR: gradient_descent
 def gradient_descent(model, X, y, eta, epochs, batch_size=None, seed=0):
-    """Mini-batch gradient descent theta <- theta - eta grad L, (eq:gd-update).
+    """Mini-Batch-Gradientenabstieg theta <- theta - eta grad L, (eq:gd-update).
 
-    ``model.parameters()`` and ``model.gradient(X, y)`` return matching lists
-    of arrays; the parameters are updated in place. ``batch_size=None`` uses
-    all samples in every step (batch gradient descent). Returns the loss
-    after every epoch.
+    ``model.parameters()`` und ``model.gradient(X, y)`` geben zueinander passende Listen
+    von Feldern zurück; die Parameter werden an Ort und Stelle geändert. ``batch_size=None``
+    nimmt in jedem Schritt alle Beispiele (Batch-Gradientenabstieg). Gibt den Verlust nach
+    jeder Epoche zurück.
     """
     if eta <= 0 or epochs < 1 or (batch_size is not None and batch_size < 1):
         raise ValueError("eta muss positiv sein, epochs und batch_size >= 1.")
@@ -66,7 +67,7 @@ def gradient_descent(model, X, y, eta, epochs, batch_size=None, seed=0):
     batch_size = n if batch_size is None else batch_size
     losses = []
     for _ in range(epochs):
-        order = rng.permutation(n)  # a new random order in every epoch
+        order = rng.permutation(n)  # jede Epoche eine neue zufällige Reihenfolge
         for start in range(0, n, batch_size):
             batch = order[start:start + batch_size]
             gradients = model.gradient(X[batch], y[batch])
@@ -79,45 +80,45 @@ def gradient_descent(model, X, y, eta, epochs, batch_size=None, seed=0):
 
 # ANCHOR: model
 class LogisticRegression:
-    """One sigmoid neuron: p = sigma(a), a = X w + b, Gl. (eq:logreg-model)."""
+    """Ein Sigmoid-Neuron: p = sigma(a), a = X w + b, Gl. (eq:logreg-model)."""
 
     def __init__(self, n_features, dtype=np.float64):
         if n_features < 1:
             raise ValueError(f"n_features muss positiv sein, "
                              f"erhalten: {n_features}.")
         self.n_features = n_features
-        self.w = np.zeros(n_features, dtype=dtype)  # fine, since L is convex
+        self.w = np.zeros(n_features, dtype=dtype)  # unbedenklich, denn L ist konvex
         self.b = np.zeros((), dtype=dtype)
 
     def parameters(self):
         return [self.w, self.b]
 
     def logits(self, X):
-        """a = X w + b, one logit per row of X."""
+        """a = X w + b, ein Logit je Zeile von X."""
         return check_inputs(X, self.n_features) @ self.w + self.b
 
     def predict_proba(self, X):
-        """p(y=1 | x) = sigma(w^T x + b) for every row x of X."""
+        """p(y=1 | x) = sigma(w^T x + b) für jede Zeile x von X."""
         return sigmoid(self.logits(X))
 
     def predict(self, X):
-        """Class 1 where p >= 1/2, i.e. where a = w^T x + b >= 0."""
+        """Klasse 1, wo p >= 1/2 ist, also wo a = w^T x + b >= 0 ist."""
         return (self.logits(X) >= 0).astype(np.int64)
 
     def loss(self, X, y):
-        """Mean negative log-likelihood L, Gl. (eq:logreg-nll)."""
+        """Mittlere negative Log-Likelihood L, Gl. (eq:logreg-nll)."""
         a = self.logits(X)
         return binary_cross_entropy(a, check_targets(y, len(a)))
 
     def gradient(self, X, y):
         """[dL/dw, dL/db] = [X^T (p - y) / n, mean(p - y)], (eq:logreg-grad)."""
         X = check_inputs(X, self.n_features)
-        # dl/da = p - y for every sample, Gl. (eq:logreg-delta)
+        # dl/da = p - y für jedes Beispiel, Gl. (eq:logreg-delta)
         delta = self.predict_proba(X) - check_targets(y, len(X))
         return [X.T @ delta / len(X), np.mean(delta)]
 
     def fit(self, X, y, eta=0.1, epochs=10, batch_size=None, seed=0):
-        """Train by (mini-batch) gradient descent; return the loss per epoch."""
+        """Trainiert mit (Mini-Batch-)Gradientenabstieg; gibt den Verlust je Epoche zurück."""
         X = check_inputs(X, self.n_features)
         y = check_targets(y, len(X))
         return gradient_descent(self, X, y, eta, epochs, batch_size, seed)

@@ -1,17 +1,17 @@
-"""Small evaluation helpers: accuracy and confusion matrix (classification), MAE and RMSE."""
+"""Kleine Helfer zur Auswertung: Genauigkeit und Konfusionsmatrix (Klassifikation), MAE und RMSE."""
 
 import numpy as np
 
 
 # ANCHOR: classification
 def accuracy(labels, predicted):
-    """Fraction of samples whose predicted class equals the true class."""
+    """Anteil der Beispiele, deren vorhergesagte Klasse die wahre Klasse ist."""
     labels, predicted = _same_shape(labels, predicted)
     return float(np.mean(labels == predicted))
 
 
 def confusion_matrix(labels, predicted, num_classes=10):
-    """C[i, j] = number of samples of true class i predicted as class j."""
+    """C[j, k] = Zahl der Beispiele der wahren Klasse j, die als Klasse k vorhergesagt wurden."""
     labels, predicted = _same_shape(labels, predicted)
     if labels.size and (min(labels.min(), predicted.min()) < 0
                         or max(labels.max(), predicted.max()) >= num_classes):
@@ -23,13 +23,13 @@ def confusion_matrix(labels, predicted, num_classes=10):
 
 # ANCHOR: regression
 def mae(target, predicted):
-    """Mean absolute error (1/n) sum_i |y_i - y_hat_i|."""
+    """Mittlerer absoluter Fehler (1/N) sum_i |y^(i) - y_hat^(i)|."""
     target, predicted = _same_shape(target, predicted)
     return float(np.mean(np.abs(target - predicted)))
 
 
 def rmse(target, predicted):
-    """Root mean squared error sqrt((1/n) sum_i (y_i - y_hat_i)^2)."""
+    """Wurzel des mittleren quadratischen Fehlers sqrt((1/N) sum_i (y^(i) - y_hat^(i))^2)."""
     target, predicted = _same_shape(target, predicted)
     return float(np.sqrt(np.mean((target - predicted) ** 2)))
 # ANCHOR_END: regression
@@ -37,10 +37,10 @@ def rmse(target, predicted):
 
 # ANCHOR: noise
 def accuracy_standard_error(acc, n_images):
-    """Standard error sqrt(p (1 - p) / n) of one accuracy p measured on n images.
+    """Standardfehler sqrt(p (1 - p) / N) einer Genauigkeit p, gemessen auf N Bildern.
 
-    It is the spread a single evaluation has from the finite evaluation set alone:
-    about 0,006 (0,6 points) for p = 0,93 on 2 000 images.
+    Das ist die Streuung, die eine einzelne Auswertung allein wegen der endlichen
+    Auswertungsdaten hat: etwa 0,006 (0,6 Prozentpunkte) für p = 0,93 auf 2000 Bildern.
     """
     if n_images <= 0 or not 0.0 <= acc <= 1.0:
         raise ValueError(f"Erwartet: 0 <= acc <= 1 und n_images > 0, erhalten: {acc}, {n_images}.")
@@ -48,13 +48,14 @@ def accuracy_standard_error(acc, n_images):
 
 
 def is_noise(first, second, floor=0.0):
-    """The book's rule of thumb for "noise" (a heuristic, not a significance test).
+    """Die Faustregel des Buches für "Rauschen" (eine Heuristik, kein Signifikanztest).
 
-    ``first`` and ``second`` are (mean, spread) pairs, the spread being the standard
-    deviation over seeds. A difference of the means counts as noise when it is no
-    larger than the sum of the two spreads (the intervals mean ± spread overlap), or no
-    larger than ``floor``, e.g. the standard error of one accuracy on the evaluation
-    set (:func:`accuracy_standard_error`). Chapters 3 to 6 all decide with this rule.
+    ``first`` und ``second`` sind Paare (Mittelwert, Streuung), die Streuung ist die
+    Standardabweichung über die Seeds. Ein Unterschied der Mittelwerte gilt als Rauschen,
+    wenn er nicht größer ist als die Summe der beiden Streuungen (die Intervalle
+    Mittelwert ± Streuung überlappen) oder nicht größer als ``floor``, etwa der
+    Standardfehler einer Genauigkeit auf den Auswertungsdaten
+    (:func:`accuracy_standard_error`). Die Kapitel 3 bis 6 entscheiden alle mit dieser Regel.
     """
     difference = abs(first[0] - second[0])
     return difference <= first[1] + second[1] or difference <= floor
@@ -70,18 +71,18 @@ def _same_shape(a, b):
 
 # ANCHOR: plot_confusion
 def plot_confusion_matrix(counts, ax=None):
-    """Heat map of a confusion matrix with the count in every cell (rows: true class).
+    """Farbkarte einer Konfusionsmatrix mit der Anzahl in jeder Zelle (Zeilen: wahre Klasse).
 
-    The counts are set at 10 pt, the largest size at which a four-digit count still fits
-    its cell: on a phone (390 px) the figure shrinks to about 340 px and they stay above
-    9 CSS px (tests/browser/test_phone.py).
+    Die Anzahlen stehen in 10 pt, der größten Schrift, in der eine vierstellige Anzahl
+    noch in ihre Zelle passt: Auf dem Telefon (390 px) schrumpft die Abbildung auf etwa
+    340 px, und die Schrift bleibt über 9 CSS-px (tests/browser/test_phone.py).
     """
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6.0, 5.2))
     k = len(counts)
-    ax.imshow(np.log1p(counts), cmap="Blues")  # log scale: the few errors stay visible
+    ax.imshow(np.log1p(counts), cmap="Blues")  # logarithmische Skala: die wenigen Fehler bleiben sichtbar
     ax.grid(False)
     for i in range(k):
         for j in range(k):

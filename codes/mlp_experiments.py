@@ -1,7 +1,7 @@
-"""Repeated training runs of the NumPy MLP: several seeds, mean and spread of a result.
+"""Wiederholte Trainingsläufe des NumPy-MLP: mehrere Seeds, Mittelwert und Streuung eines Ergebnisses.
 
-Chapter 3 uses them to compare learning rates and to test the changes from Nielsen's
-784-30-10 network to a larger ReLU network one at a time, each on the validation data.
+Kapitel 3 vergleicht damit Lernraten und prüft die Schritte von Nielsens 784-30-10-Netz
+zu einem größeren ReLU-Netz einzeln, jeden auf den Validierungsdaten.
 """
 
 import numpy as np
@@ -9,26 +9,27 @@ import numpy as np
 from codes.mlp import MLP
 
 # ANCHOR: ladder
-# Each row changes one thing against the row before it.
+# Jede Zeile ändert eine Sache gegenüber der Zeile davor.
 LADDER = {
-    "Nielsen: Sigmoid, MSE": ([(784, None), (30, "sigmoid"), (10, "sigmoid")], "mse"),
+    "Nielsen (SLP): Sigmoid, halber quadratischer Fehler": (
+        [(784, None), (30, "sigmoid"), (10, "sigmoid")], "half_squared_error"),
     "+ Softmax mit Kreuzentropie": ([(784, None), (30, "sigmoid"), (10, "softmax")],
                                     "cross_entropy"),
     "+ ReLU mit He-Initialisierung": ([(784, None), (30, "relu"), (10, "softmax")],
                                       "cross_entropy"),
-    "+ breiter und tiefer (256, 128)": ([(784, None), (256, "relu"), (128, "relu"),
-                                         (10, "softmax")], "cross_entropy"),
+    "+ breiter und tiefer, ein MLP (256, 128)": (
+        [(784, None), (256, "relu"), (128, "relu"), (10, "softmax")], "cross_entropy"),
 }
 # ANCHOR_END: ladder
 
 
 # ANCHOR: runs
 def train_runs(layers, loss, train, val, *, eta, seeds, epochs, batch_size):
-    """Train one network per seed.
+    """Trainiert ein Netz je Seed.
 
-    The seed fixes the initial weights and the order of the mini-batches.
-    ``train`` and ``val`` are pairs (x, one-hot y). Returns the histories
-    and the trained networks, one per seed.
+    Der Seed legt die Anfangsgewichte und die Reihenfolge der Mini-Batches fest.
+    ``train`` und ``val`` sind Paare (x, one-hot-kodiertes y). Gibt die Verläufe und
+    die trainierten Netze zurück, eines je Seed.
     """
     histories, nets = [], []
     for seed in seeds:
@@ -40,14 +41,14 @@ def train_runs(layers, loss, train, val, *, eta, seeds, epochs, batch_size):
 
 
 def mean_and_spread(values):
-    """Mean and sample standard deviation (ddof=1; 0 for a single value)."""
+    """Mittelwert und Stichproben-Standardabweichung (ddof=1; 0 für einen einzelnen Wert)."""
     values = np.asarray(values, dtype=np.float64)
     spread = values.std(ddof=1) if len(values) > 1 else 0.0
     return float(values.mean()), float(spread)
 
 
 def largest_drop(curve):
-    """Largest fall of a curve from one epoch to the next (0 if none)."""
+    """Größter Abfall einer Kurve von einer Epoche zur nächsten (0, wenn keiner)."""
     curve = np.asarray(curve, dtype=np.float64)
     if len(curve) < 2:
         return 0.0
@@ -57,7 +58,7 @@ def largest_drop(curve):
 
 # ANCHOR: schedule
 def step_schedule(eta, epochs_high):
-    """eta for the first ``epochs_high`` epochs, then eta / 10."""
+    """eta in den ersten ``epochs_high`` Epochen, danach eta / 10."""
     return lambda epoch: eta if epoch < epochs_high else eta / 10
 # ANCHOR_END: schedule
 

@@ -1,14 +1,15 @@
-"""The single-layer perceptron (SLP): one hidden layer, trained by gradient descent.
+"""Das Single-Layer-Perzeptron (SLP): eine verdeckte Schicht, trainiert mit Gradientenabstieg.
 
     h_1 = sigma_1(W_1^T x + b_1),    y_hat = sigma_2(W_2^T h_1 + b_2)
 
-with d_0 inputs, d_1 hidden neurons and one output (d_2 = 1). Equation labels refer
-to the chapter "Das Single-Layer-Perzeptron" of the book. Two outputs are supported:
+mit d_0 Eingaben, d_1 verdeckten Neuronen und einer Ausgabe (d_2 = 1). Die
+Gleichungslabels verweisen auf das Kapitel "Das Single-Layer-Perzeptron" des Buches.
+Zwei Ausgaben gibt es:
 
-* ``output="sigmoid"``: y_hat = p(y=1 | x), loss = binary cross-entropy;
-* ``output="identity"``: y_hat = a_2, loss = (1/2) (y_hat - y)^2 (regression).
+* ``output="sigmoid"``: y_hat = p(y=1 | x), Verlust = binäre Kreuzentropie;
+* ``output="identity"``: y_hat = a_2, Verlust = (1/2) (y_hat - y)^2 (Regression).
 
-In both cases delta_2 = dl/da_2 = y_hat - y, Gl. (eq:slp-delta2).
+In beiden Fällen ist delta_2 = dl/da_2 = y_hat - y, Gl. (eq:slp-delta2).
 """
 
 import numpy as np
@@ -26,7 +27,7 @@ OUTPUTS = ("sigmoid", "identity")
 
 # ANCHOR: init
 class SLP:
-    """Network d_0 -> d_1 -> 1; ``activation`` names the hidden sigma_1."""
+    """Netz d_0 -> d_1 -> 1; ``activation`` nennt die Aktivierung sigma_1 der verdeckten Schicht."""
 
     def __init__(self, n_inputs, n_hidden, activation="tanh", output="sigmoid",
                  seed=0, dtype=np.float64):
@@ -40,8 +41,8 @@ class SLP:
         self.sigma2 = get_activation(output)
         self.n_inputs, self.output = n_inputs, output
         rng = np.random.default_rng(seed)
-        # W_l ~ N(0, 1/d_{l-1}) keeps every a_l of order one; random biases
-        # spread the hidden neurons' thresholds over the input range.
+        # W_l ~ N(0, 1/d_{l-1}) hält jedes a_l in der Größenordnung eins; zufällige Biases
+        # verteilen die Schwellen der verdeckten Neuronen über den Eingabebereich.
         W1 = rng.normal(0, 1 / np.sqrt(n_inputs), (n_inputs, n_hidden))
         W2 = rng.normal(0, 1 / np.sqrt(n_hidden), (n_hidden, 1))
         self.W1, self.W2 = W1.astype(dtype), W2.astype(dtype)
@@ -58,27 +59,27 @@ class SLP:
         X = check_inputs(X, self.n_inputs)
         A1 = X @ self.W1 + self.b1
         H1 = self.sigma1(A1)
-        a2 = (H1 @ self.W2 + self.b2)[:, 0]  # d_2 = 1: one number per sample
+        a2 = (H1 @ self.W2 + self.b2)[:, 0]  # d_2 = 1: eine Zahl je Beispiel
         return A1, H1, a2
 
     def feedforward(self, X):
-        """y_hat = sigma_2(a_2) for every row of X, Gl. (eq:slp-forward)."""
+        """y_hat = sigma_2(a_2) für jede Zeile von X, Gl. (eq:slp-forward)."""
         return self.sigma2(self.forward(X)[2])
     # ANCHOR_END: forward
 
     def predict_proba(self, X):
-        """p(y=1 | x); only for the sigmoid output."""
+        """p(y=1 | x); nur für die Sigmoid-Ausgabe."""
         if self.output != "sigmoid":
             raise ValueError("predict_proba gibt es nur für output='sigmoid'.")
         return self.feedforward(X)
 
     def predict(self, X):
-        """Classes 0/1 (sigmoid output: a_2 >= 0) or values (identity)."""
+        """Klassen 0/1 (Sigmoid-Ausgabe: a_2 >= 0) oder Werte (identity)."""
         a2 = self.forward(X)[2]
         return (a2 >= 0).astype(np.int64) if self.output == "sigmoid" else a2
 
     def loss(self, X, y):
-        """Mean loss (1/n) sum_i l^(i) over the n rows of X: cross-entropy or half squared error."""
+        """Mittlerer Verlust (1/n) sum_i l^(i) über die n Zeilen von X: Kreuzentropie oder halber quadratischer Fehler."""
         a2 = self.forward(X)[2]
         y = check_targets(y, len(a2), binary=self.output == "sigmoid")
         if self.output == "sigmoid":
@@ -87,20 +88,20 @@ class SLP:
 
     # ANCHOR: gradient
     def gradient(self, X, y):
-        """[dL/dW_1, dL/db_1, dL/dW_2, dL/db_2] by backprop, (eq:slp-grads)."""
+        """[dL/dW_1, dL/db_1, dL/dW_2, dL/db_2] durch Backpropagation, (eq:slp-grads)."""
         X = check_inputs(X, self.n_inputs)
         y = check_targets(y, len(X), binary=self.output == "sigmoid")
         A1, H1, a2 = self.forward(X)
-        # Rows of Delta_2 and Delta_1 (unscaled), Gl. (eq:slp-delta2) and (eq:slp-delta1)
+        # Zeilen von Delta_2 und Delta_1 (unskaliert), Gl. (eq:slp-delta2) und (eq:slp-delta1)
         delta2 = (self.sigma2(a2) - y)[:, None]
         delta1 = (delta2 @ self.W2.T) * self.sigma1.gradient(A1)
-        n = len(X)  # L is a mean over the samples: each sum gets a factor 1/n
+        n = len(X)  # L ist ein Mittel über die Beispiele: jede Summe erhält den Faktor 1/n
         return [X.T @ delta1 / n, delta1.mean(axis=0),
                 H1.T @ delta2 / n, delta2.mean(axis=0)]
     # ANCHOR_END: gradient
 
     def fit(self, X, y, eta=0.1, epochs=100, batch_size=None, seed=0):
-        """Train by (mini-batch) gradient descent; return the loss per epoch."""
+        """Trainiert mit (Mini-Batch-)Gradientenabstieg; gibt den Verlust je Epoche zurück."""
         X = check_inputs(X, self.n_inputs)
         y = check_targets(y, len(X), binary=self.output == "sigmoid")
         return gradient_descent(self, X, y, eta, epochs, batch_size, seed)

@@ -33,7 +33,7 @@ def test_by_hand_equals_mlp_and_autograd():
 
 def test_time_gradients_counts_parameters_and_agrees():
     rng = np.random.default_rng(0)
-    net = MLP([(6, None), (4, "sigmoid"), (3, "sigmoid")], loss="mse", dtype=np.float64)
+    net = MLP([(6, None), (4, "sigmoid"), (3, "sigmoid")], loss="half_squared_error", dtype=np.float64)
     x, y = rng.random((5, 6)), np.eye(3)[rng.integers(0, 3, 5)]
     result = time_gradients(net, x, y, repeats=2)
     assert result["parameters"] == 6 * 4 + 4 + 4 * 3 + 3

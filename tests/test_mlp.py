@@ -34,12 +34,12 @@ def random_problem(widths, hidden, loss, n, seed=0):
 
 
 CASES = [
-    ((3, 4), "sigmoid", "mse", 7),
-    ((3, 5, 2), "sigmoid", "mse", 1),
+    ((3, 4), "sigmoid", "half_squared_error", 7),
+    ((3, 5, 2), "sigmoid", "half_squared_error", 1),
     ((4, 6, 3), "tanh", "cross_entropy", 7),
-    ((3, 5, 4, 3), "relu", "mse", 7),
+    ((3, 5, 4, 3), "relu", "half_squared_error", 7),
     ((2, 4, 4, 3), "identity", "cross_entropy", 1),
-    ((5, 3, 4, 6, 2), "tanh", "mse", 7),
+    ((5, 3, 4, 6, 2), "tanh", "half_squared_error", 7),
     ((4, 7, 5, 3), "relu", "cross_entropy", 1),
     ((3, 4, 3), "sigmoid", "cross_entropy", 7),
 ]
@@ -66,7 +66,7 @@ def test_backprop_matches_torch_autograd(widths, hidden, loss, n):
         a = h @ W + b
         h = a if k == len(weights) - 1 else sigma(a)
     target = torch.tensor(y)
-    if loss == "mse":
+    if loss == "half_squared_error":
         value = 0.5 * ((torch.sigmoid(a) - target) ** 2).sum(dim=1).mean()
     else:
         value = -(target * torch.log_softmax(a, dim=1)).sum(dim=1).mean()
@@ -78,13 +78,13 @@ def test_backprop_matches_torch_autograd(widths, hidden, loss, n):
 
 
 def test_per_sample_loop_gives_the_same_gradients_and_updates():
-    model, x, y = random_problem((4, 6, 5, 3), "tanh", "mse", 7)
+    model, x, y = random_problem((4, 6, 5, 3), "tanh", "half_squared_error", 7)
     grads_w, grads_b = model.backprop(x, y)
     per_sample = [backprop_sample(model, x_i, y_i) for x_i, y_i in zip(x, y, strict=True)]
     for k in range(3):
         np.testing.assert_allclose(np.mean([g[0][k] for g in per_sample], axis=0), grads_w[k])
         np.testing.assert_allclose(np.mean([g[1][k] for g in per_sample], axis=0), grads_b[k])
-    twin, _, _ = random_problem((4, 6, 5, 3), "tanh", "mse", 7)
+    twin, _, _ = random_problem((4, 6, 5, 3), "tanh", "half_squared_error", 7)
     model.train_step(x, y, 0.5, 3, rng=np.random.default_rng(5))
     train_step_loop(twin, x, y, 0.5, 3, rng=np.random.default_rng(5))
     for p, q in zip(model.weights + model.biases, twin.weights + twin.biases, strict=True):
@@ -113,15 +113,18 @@ def test_initialisation_is_scaled_to_the_width():
 
 
 @pytest.mark.parametrize("layers, loss, message", [
-    ({784: None}, "mse", "mindestens zwei"),
-    ({784: None, 0: "sigmoid"}, "mse", "positive ganze"),
-    ({784: "relu", 10: "sigmoid"}, "mse", "keine Aktivierung"),
-    ({784: None, 10: "swish"}, "mse", "Unbekannte Aktivierung"),
+    ({784: None}, "half_squared_error", "mindestens zwei"),
+    ({784: None, 0: "sigmoid"}, "half_squared_error", "positive ganze"),
+    ({784: "relu", 10: "sigmoid"}, "half_squared_error", "keine Aktivierung"),
+    ({784: None, 10: "swish"}, "half_squared_error", "Unbekannte Aktivierung"),
     ({784: None, 10: "sigmoid"}, "hinge", "Unbekannte Verlustfunktion"),
     ({784: None, 10: "sigmoid"}, "cross_entropy", "softmax"),
-    ({784: None, 10: "softmax"}, "mse", "softmax"),
+    ({784: None, 10: "softmax"}, "half_squared_error", "softmax"),
     ({784: None, 20: "softmax", 10: "softmax"}, "cross_entropy", "letzten Schicht"),
-    ([(784, None), (10,)], "mse", "Paar"),
+    ([(784, None), (10,)], "half_squared_error", "Paar"),
+    (784, "half_squared_error", "Liste von Paaren"),
+    ("784-30-10", "half_squared_error", "Liste von Paaren"),
+    ({784: None, 10: "sigmoid"}, "mse", "heißt jetzt 'half_squared_error'"),
 ])
 def test_bad_architectures_raise_clear_errors(layers, loss, message):
     with pytest.raises(ValueError, match=message):
@@ -145,6 +148,27 @@ def test_bad_data_raise_clear_errors():
         MLP({4: None, 2: "sigmoid"}, dtype=np.int64)
 
 
+@pytest.mark.parametrize("x", ["abc", ["1", "2", "3", "4"], np.array([["a", "b", "c", "d"]])])
+def test_text_as_input_gets_a_german_error(x):
+    model = MLP({4: None, 2: "sigmoid"}, loss="half_squared_error")
+    with pytest.raises(ValueError, match="Eingaben müssen Zahlen sein"):
+        model.feedforward(x)
+    with pytest.raises(ValueError, match="Zielwerte y müssen Zahlen sein"):
+        model.evaluate(np.ones((1, 4)), [["a", "b"]])
+
+
+@pytest.mark.parametrize("validation_data", [
+    (np.ones((3, 4)),),
+    (np.ones((3, 4)), np.zeros((3, 2)), np.zeros(3)),
+    np.ones((3, 4)),
+])
+def test_validation_data_must_be_a_pair(validation_data):
+    model = MLP({4: None, 2: "sigmoid"}, loss="half_squared_error")
+    with pytest.raises(ValueError, match=r"Paar \(x_val, y_val\)"):
+        model.train(np.ones((3, 4)), np.zeros((3, 2)), epochs=1, batch_size=2, eta=0.1,
+                    validation_data=validation_data)
+
+
 def test_float32_stays_float32_and_float64_stays_float64():
     for dtype in (np.float32, np.float64):
         model = MLP({6: None, 5: "tanh", 2: "identity"}, dtype=dtype)
@@ -159,7 +183,7 @@ def test_one_epoch_on_a_small_mnist_subset_lowers_the_loss():
     data = load_mnist(SHARED_DATA)
     x, y = data.x_train[:2000], one_hot(data.y_train[:2000])
     x_val, y_val = data.x_val[:1000], one_hot(data.y_val[:1000])
-    model = MLP({784: None, 30: "sigmoid", 10: "sigmoid"}, loss="mse")
+    model = MLP({784: None, 30: "sigmoid", 10: "sigmoid"}, loss="half_squared_error")
     before = model.evaluate(x, y)
     history = model.train(x, y, epochs=1, batch_size=10, eta=3.0, validation_data=(x_val, y_val))
     assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}

@@ -47,7 +47,7 @@ def test_step_schedule_divides_by_ten():
 
 def test_ladder_changes_one_thing_per_row():
     rows = list(LADDER.values())
-    assert rows[0][1] == "mse" and all(loss == "cross_entropy" for _, loss in rows[1:])
+    assert rows[0][1] == "half_squared_error" and all(loss == "cross_entropy" for _, loss in rows[1:])
     assert [d for d, _ in rows[1][0]] == [d for d, _ in rows[0][0]]  # same widths, new output
     assert [a for _, a in rows[2][0]][1] == "relu" and [d for d, _ in rows[2][0]] == [784, 30, 10]
     assert [d for d, _ in rows[3][0]] == [784, 256, 128, 10]

@@ -23,6 +23,7 @@ from codes.selfcheck.activations import (
     check_softmax,
 )
 from codes.selfcheck.backprop import check_backprop
+from codes.selfcheck.backprop_example_check import check_backprop_example as check_backprop_example
 from codes.selfcheck.core import CheckResult
 from codes.selfcheck.logreg import check_logreg_gradient
 from codes.selfcheck.losses import check_binary_cross_entropy, check_cross_entropy_gradient

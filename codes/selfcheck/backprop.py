@@ -42,7 +42,7 @@ def backprop_cases(seed=0):
         ("Netz 4-5-3 (sigmoid, softmax + Kreuzentropie), n = 6",
          [(4, None), (5, "sigmoid"), (3, "softmax")], "cross_entropy", 6, np.float64),
         ("Netz 3-6-4-2 (tanh, relu, identity + MSE), n = 5",
-         [(3, None), (6, "tanh"), (4, "relu"), (2, "identity")], "mse", 5, np.float64),
+         [(3, None), (6, "tanh"), (4, "relu"), (2, "identity")], "half_squared_error", 5, np.float64),
         ("quadratische Schichten 4-4-4-4, n = 7",
          [(4, None), (4, "tanh"), (4, "sigmoid"), (4, "softmax")], "cross_entropy", 7, np.float64),
         ("Batchgröße 1", [(3, None), (5, "sigmoid"), (2, "softmax")], "cross_entropy", 1,
