@@ -121,7 +121,14 @@ def finish(result, verbose):
 
 
 class StudentError(Exception):
-    """The student's code raised; carries a German description of the exception."""
+    """The student's code raised; carries a German description of the exception.
+
+    ``ordinary`` is False for a timeout, SystemExit or KeyboardInterrupt (no code hint fits).
+    """
+
+    def __init__(self, text, ordinary=True):
+        super().__init__(text)
+        self.ordinary = ordinary
 
 
 class CaseTimeout(BaseException):  # noqa: N818 (BaseException: "except Exception" must not swallow it)
@@ -205,19 +212,29 @@ def describe_exception(error) -> str:
     return f"{type(error).__name__}: {str(error).strip()}"
 
 
+_TIMED_OUT = set()  # ids of functions that ran out of time: not called again (one wait is enough)
+
+
 def call(fn, *args):
     """Call student code under the time limit, with overflow warnings silenced.
 
     Whatever it raises, also SystemExit, KeyboardInterrupt and the timeout, becomes a
-    StudentError with a German description.
+    StudentError with a German description. A function that timed out once is not
+    called again by the checks (each further case fails at once).
     """
+    if id(fn) in _TIMED_OUT:
+        raise StudentError("Zeitüberschreitung (schon in einem früheren Fall; nicht erneut "
+                           "aufgerufen)", ordinary=False)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             with time_limit(TIME_LIMIT), _watch_references():
                 return fn(*args)
         except BaseException as error:  # noqa: BLE001 (student code: reported, not raised)
-            raise StudentError(describe_exception(error)) from None
+            if isinstance(error, CaseTimeout):
+                _TIMED_OUT.add(id(fn))
+            ordinary = isinstance(error, Exception)
+            raise StudentError(describe_exception(error), ordinary) from None
 
 
 def as_array(value):
@@ -295,7 +312,8 @@ def run_case(result, label, fn, args, expected, mistakes=(), hint=None, dtype=np
     try:
         answer = call(fn, *args)
     except StudentError as error:
-        result.fail_case(label, f"Ihre Funktion bricht mit {error} ab.", crash_hint or hint)
+        result.fail_case(label, f"Ihre Funktion bricht mit {error} ab.",
+                         (crash_hint or hint) if error.ordinary else None)
         return None
     compare(result, label, answer, expected, mistakes, hint, dtype)
     return answer
