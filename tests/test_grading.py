@@ -59,6 +59,8 @@ BACKPROP = CORRECT.pop("backprop")
 CORRECT["backprop"] = backprop_variant()
 
 
+S = "z = np.exp(a - a.max(axis=1, keepdims=True))\ns = z / z.sum(axis=1, keepdims=True)\n"
+
 # Each typical mistake of the self-checks, with a phrase of its German diagnosis.
 MISTAKES = {
     "softmax": [
@@ -73,13 +75,13 @@ MISTAKES = {
          "keepdims=True vergessen"),
         ("return np.exp(a)", "Die Normierung fehlt"),
     ],
-    "delta_softmax_ce": [
-        ("return y - softmax(a)", "Vorzeichen ist vertauscht"),
-        ("return (softmax(a) - y) / len(a)", "teilen durch die Batchgröße"),
+    "delta_softmax_ce": [  # with their own correct softmax (S), so that only delta is wrong
+        (S + "return y - s", "Vorzeichen ist vertauscht"),
+        (S + "return (s - y) / len(a)", "teilen durch die Batchgröße"),
         ("z = np.exp(a)\nreturn z / z.sum(axis=1, keepdims=True) - y", "ohne Verschiebung"),
         ("z = np.exp(a - a.max(axis=0, keepdims=True))\nreturn z / z.sum(axis=0, keepdims=True) - y",
          "normiert über den Batch"),
-        ("s = softmax(a)\nreturn (s - y) * s * (1 - s)", "kürzt sich die Ableitung"),
+        (S + "return (s - y) * s * (1 - s)", "kürzt sich die Ableitung"),
         ("return 1 / (1 + np.exp(-a)) - y", "σ(a) (Sigmoid) statt softmax"),
     ],
     "backprop": [
@@ -441,3 +443,32 @@ def test_every_graded_function_has_a_self_check():
     import codes.selfcheck as selfcheck
     for part, task in TASKS.items():
         assert callable(getattr(selfcheck, task.check)), part
+
+
+REFERENCES = {  # each graded function answered with the book's own implementation
+    "sigmoid_derivative": lambda r: r.sigmoid_derivative,
+    "tanh_derivative": lambda r: r.activation_gradient("tanh"),
+    "relu_derivative": lambda r: r.activation_gradient("relu"),
+    "logreg_gradient": lambda r: r.logreg_gradient,
+    "bce": lambda r: r.binary_cross_entropy,
+    "softmax": lambda r: r.softmax,
+    "delta_softmax_ce": lambda r: r.cross_entropy_delta,
+    "backprop": lambda r: r.backprop,
+    "parameter_count": lambda r: r.parameter_count,
+    "ResidualBlock": lambda r: __import__("codes.torch_mlp", fromlist=["x"]).ResidualBlock,
+    "attention": lambda r: r.attention,
+    "grid": lambda r: r.grid,
+}
+
+
+@pytest.mark.parametrize("part", sorted(TASKS))
+def test_reference_passes_self_study_but_earns_nothing_when_graded(part):
+    from codes.selfcheck import reference
+    fn = REFERENCES[part](reference)
+    task = TASKS[part]
+    import codes.selfcheck as selfcheck
+    assert getattr(selfcheck, task.check)(fn, *task.args, verbose=False).passed   # self-study
+    grading = Bewertung(part, punkte=2)
+    grading.pruefe({task.function: fn}, verdeckt=True)
+    assert grading.punkte() == 0
+    assert grading.results[0].references, part

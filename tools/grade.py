@@ -71,18 +71,24 @@ def _execute_class():
     return ExecuteWithLimit
 
 
-def _kernel_spec(course: Path, scratch: Path, isolate: bool, db_dir: Path | None) -> str:
-    """Write the grading kernel's spec under ``scratch`` and return its name."""
-    spec_dir = scratch / "kernels" / "nn-bewertung"
-    spec_dir.mkdir(parents=True, exist_ok=True)
+def kernel_env(course: Path, db_url: str) -> dict:
+    """Environment of the grading kernel: what to hide, what to make read-only, one thread."""
+    db_dir = Path(db_url.removeprefix("sqlite:///")).parent if db_url.startswith("sqlite:///") else None
     hidden = [str(db_dir)] if db_dir else []
     hidden += [str(course / name) for name in ("source", "release", "feedback", "submitted",
                                                "nbgrader_config.py")]
+    return {"PYTHONPATH": str(ROOT), "NN_BEWERTUNG_VERBORGEN": os.pathsep.join(hidden),
+            "NN_BEWERTUNG_NUR_LESEN": str(ROOT), "MPLBACKEND": "Agg",
+            "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def _kernel_spec(course: Path, scratch: Path, isolate: bool, db_url: str) -> str:
+    """Write the grading kernel's spec under ``scratch`` and return its name."""
+    spec_dir = scratch / "kernels" / "nn-bewertung"
+    spec_dir.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "tools.grade_kernel", *(["--isolieren"] if isolate else []),
             "-f", "{connection_file}"]
-    env = {"PYTHONPATH": str(ROOT), "NN_BEWERTUNG_VERBORGEN": os.pathsep.join(hidden),
-           "NN_BEWERTUNG_NUR_LESEN": str(ROOT), "MPLBACKEND": "Agg",
-           "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    env = kernel_env(course, db_url)
     (spec_dir / "kernel.json").write_text(json.dumps({
         "argv": argv, "display_name": "Bewertung (ohne Netz)", "language": "python", "env": env}))
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(scratch),
@@ -103,14 +109,13 @@ def grading_config(course: Path, db_url: str | None, scratch: Path, isolate: boo
 
     from tools.sheet_notebooks import nbgrader_config
     config = nbgrader_config(course, db_url)
-    db_dir = Path(db_url.removeprefix("sqlite:///")).parent if db_url and db_url.startswith("sqlite:///") else None
     execute = _execute_class()
     config.Autograde.autograde_preprocessors = [execute, IgnorePattern, ClearMetadataPreprocessor,
                                                 LimitOutput, SaveAutoGrades, AssignLatePenalties,
                                                 CheckCellMetadata]
     config.Execute.timeout = cell_timeout
     config.Execute.notebook_timeout = notebook_timeout
-    config.Execute.kernel_name = _kernel_spec(course, scratch, isolate, db_dir)
+    config.Execute.kernel_name = _kernel_spec(course, scratch, isolate, db_url)
     config.Execute.interrupt_on_timeout = True
     if isolate:  # the kernel has no network: talk over Unix sockets
         config.KernelManager.transport = "ipc"
@@ -265,7 +270,7 @@ def grade(number: int, submissions: Path, course_dir: Path = DEFAULT_COURSE_DIR,
     write_course_config(course_dir, db_url)
     generate_assignment(sheet, course_dir, db_url)
     status = collect(submissions, course_dir, name)
-    isolate = namespaces_available()
+    isolate = namespaces_available(kernel_env(course_dir, db_url))
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))
     say(f"Blatt {number}: {len(status)} Abgaben; Kernel "
         + ("in eigenem Netz- und Dateisystem-Namensraum (ohne Netz, Gradebook verborgen)"

@@ -28,11 +28,16 @@ READ_ONLY = "NN_BEWERTUNG_NUR_LESEN"    # folder to make read-only (the project)
 SECRETS = ("NN_GRADEBOOK_URL", "PGPASSWORD", "PGPASSFILE", "DATABASE_URL")
 
 
-def namespaces_available() -> bool:
-    """True if this machine lets an unprivileged process create user+net+mount namespaces."""
+def namespaces_available(env=None) -> bool:
+    """True if the whole isolation works here: a dry run of this launcher (``--probe``).
+
+    It creates the namespaces, mounts as for a kernel (``env``: the kernel spec's
+    variables) and drops to the unprivileged user, then exits instead of starting a kernel.
+    """
     try:
-        return subprocess.run(["unshare", "--user", "--map-root-user", "--net", "--mount", "true"],
-                              capture_output=True, timeout=20).returncode == 0
+        return subprocess.run([sys.executable, "-m", "tools.grade_kernel", "--isolieren", "--probe"],
+                              capture_output=True, timeout=60,
+                              env={**os.environ, **(env or {})}).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
 
@@ -87,6 +92,8 @@ def main(argv=None):
     for secret in SECRETS:                  # the gradebook's address and password
         os.environ.pop(secret, None)
     _guard_sockets()
+    if "--probe" in argv:
+        sys.exit(0)
     from ipykernel import kernelapp
     kernelapp.launch_new_instance(argv=argv)
 

@@ -159,8 +159,8 @@ def myst_to_markdown(text: str, equations: dict, tasks: dict, base: Path) -> str
     text = re.sub(r"\{numref\}`([^`]+)`",
                   lambda m: f"Aufgabe {tasks[m.group(1)]}" if m.group(1) in tasks else "(siehe Buch)",
                   text)
-    text = re.sub(r"\{doc\}`[^`]*`", "der Übersicht der Übungsblätter", text)
-    text = re.sub(r"\{ref\}`sec-notation`", "der Notationsseite des Buches", text)
+    text = re.sub(r"\{doc\}`[^`]*`", "die Übersicht der Übungsblätter im Buch", text)
+    text = re.sub(r"\{ref\}`sec-notation`", "Seite „Notation“ im Anhang des Buches", text)
     text = re.sub(r"\{glue:text\}`[^`]*`", "…", text)
     text = re.sub(r"\{cite\}`([^`]+)`", r"[\1]", text)
     text = re.sub(r"\{[\w:-]+\}`(?:([^`<]*?)\s*<[^`]*>|([^`]*))`",
@@ -252,7 +252,7 @@ def build_source_notebook(sheet, course=None):
             metadata=_meta(f"{task.label}-aufgabe", grade=False, solution=False, locked=True)))
         defined = {}
         for k, code in enumerate(task.solution_cells, start=1):
-            names = re.findall(r"^def (\w+)\(", code, re.MULTILINE)
+            names = re.findall(r"^(?:def|class) (\w+)\(", code, re.MULTILINE)
             for fn in names:
                 defined[fn] = k
             cells.append(nbformat.v4.new_code_cell(
@@ -262,7 +262,7 @@ def build_source_notebook(sheet, course=None):
             if TASKS[part].function not in defined:
                 raise ValueError(f"{sheet.source}, {task.label}: für die Bewertung von {part} fehlt "
                                  f"eine Code-Zelle mit :tags: [remove-cell, {SOLUTION_TAG}], die "
-                                 f"def {TASKS[part].function}(...) enthält.")
+                                 f"def (oder class) {TASKS[part].function} enthält.")
             cells.append(nbformat.v4.new_code_cell(
                 test_source(part, parts[part]),
                 metadata=_meta(f"{task.label}-test-{part}", grade=True, solution=False,

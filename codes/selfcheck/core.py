@@ -290,7 +290,8 @@ def describe_difference(answer, expected):
     if not np.all(np.isfinite(answer)):
         return "Ihr Ergebnis enthält nan oder inf."
     error = np.max(np.abs(answer - expected))
-    return f"Die Werte weichen ab (größte Abweichung {error:.3g})."
+    shown = f"{error:.3g}".replace(".", ",")
+    return f"Die Werte weichen ab (größte Abweichung {shown})."
 
 
 def compare(result, label, answer, expected, mistakes=(), hint=None, dtype=np.float64):

@@ -63,6 +63,15 @@ TASKS = {
                                        ("codes.losses:CrossEntropy.delta",)),
     "backprop": GradedFunction("backprop", "check_backprop", (),
                                ("codes.mlp:MLP.backprop", "codes.mlp:MLP.backward")),
+    "parameter_count": GradedFunction("parameter_count", "check_parameter_count", (),
+                                      ("codes.torch_mlp:BasicMLP.__init__",
+                                       "codes.training:count_parameters")),
+    "ResidualBlock": GradedFunction("ResidualBlock", "check_residual_block", (),
+                                    ("codes.torch_mlp:ResidualBlock.__init__",
+                                     "codes.torch_mlp:ResidualBlock.forward")),
+    "attention": GradedFunction("attention", "check_attention_weights", (),
+                                ("codes.lstm:AdditiveAttention.forward",)),
+    "grid": GradedFunction("grid", "check_grid", (), ("codes.hpo:grid",)),
 }
 
 
