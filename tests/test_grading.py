@@ -472,3 +472,34 @@ def test_reference_passes_self_study_but_earns_nothing_when_graded(part):
     grading.pruefe({task.function: fn}, verdeckt=True)
     assert grading.punkte() == 0
     assert grading.results[0].references, part
+
+
+@pytest.mark.parametrize("number", [1, 2, 3, 4, 5, 6])
+def test_model_solutions_of_every_sheet_pass_visible_and_hidden_cases(number, capsys):
+    """The solution cells of the sheet (grade-solution) earn every autograded point."""
+    nb = build_source_notebook(load_course().sheet(number))
+    namespace = {"np": np}
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.metadata["nbgrader"].get("solution"):
+            exec(cell.source, namespace)
+    parts = load_course().sheet(number).parts
+    graded_parts = [p for task in parts.values() for p in task if p != "herleitung"]
+    assert graded_parts, number
+    for part in graded_parts:
+        grading = Bewertung(part, punkte=1)
+        grading.pruefe(namespace)
+        grading.pruefe(namespace, verdeckt=True)
+        assert grading.punkte() == 1, capsys.readouterr().out
+
+
+def test_course_file_points_per_part(tmp_path):
+    from tools.course import ROOT, CourseFileError, load_course
+    sheet = load_course().sheet(3)
+    assert sheet.points["ex-b3-backprop"] == 10          # the total per task stays as before
+    assert sheet.parts["ex-b3-backprop"] == {"backprop": 5, "herleitung": 5}
+    assert "ex-b3-relu-tanh" not in sheet.parts          # one number: all by hand
+    text = (ROOT / "kurs.yml").read_text(encoding="utf-8").replace(
+        "{backprop: 5, herleitung: 5}", "{backprop: fünf}").replace("datei: psets/", f"datei: {ROOT}/psets/")
+    (tmp_path / "kurs.yml").write_text(text, encoding="utf-8")
+    with pytest.raises(CourseFileError, match="Teil backprop"):
+        load_course(tmp_path / "kurs.yml")
