@@ -503,3 +503,17 @@ def test_course_file_points_per_part(tmp_path):
     (tmp_path / "kurs.yml").write_text(text, encoding="utf-8")
     with pytest.raises(CourseFileError, match="Teil backprop"):
         load_course(tmp_path / "kurs.yml")
+
+
+def test_notebook_time_limit_caps_every_cell():
+    import time
+
+    from tools.grade import _execute_class
+    execute = _execute_class()(timeout=60, notebook_timeout=100)
+    cell = nbformat.v4.new_code_cell("1")
+    execute._deadline = time.monotonic() + 100
+    assert execute._get_timeout(cell) == 60            # the per-cell limit
+    execute._deadline = time.monotonic() + 5
+    assert execute._get_timeout(cell) <= 5             # what is left of the notebook's limit
+    execute._deadline = time.monotonic() - 50
+    assert execute._get_timeout(cell) == 1
