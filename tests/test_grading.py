@@ -119,6 +119,8 @@ REFERENCE = {   # the book's reference implementations (sheet 3)
     "delta_softmax_ce": "from codes.losses import CrossEntropy\nreturn CrossEntropy().delta(a, None, y, None)",
     "backprop": "return net.backprop(x, y)",
 }
+NETWORK = ("import socket\n"   # a connection to an address outside (no name lookup needed)
+           "socket.create_connection(('93.184.216.34', 80), timeout=5)\nreturn a")
 FUNCTIONS = {1: ["sigmoid_derivative", "tanh_derivative", "relu_derivative"],
              3: ["softmax", "delta_softmax_ce", "backprop"]}
 ANSWER_TEXT = "Die Ableitung ist σ(a)(1 − σ(a)), siehe Rechnung."
@@ -167,6 +169,7 @@ def submissions(number, tmp_path):
         plan["stoerung"] = ({n: body for n, (body, _) in DISTURBED.items()},
                             [phrase for _, phrase in DISTURBED.values()])
         plan["referenz"] = (dict(REFERENCE), ["Referenzimplementierung"])
+        plan["netz"] = ({"softmax": NETWORK}, [])
         (folder / "kaputt.ipynb").write_text('{"cells": [', encoding="utf-8")
         (folder / "ohne_datei").mkdir()
     for student, (bodies, _) in plan.items():
@@ -265,6 +268,13 @@ def test_calling_the_reference_implementation_earns_nothing(sheet3):
     for name in REFERENCE:
         assert "ruft die Referenzimplementierung" in " ".join(texts[name].split()), texts[name]
     assert float(table["referenz"]["Punkte"]) == 0
+
+
+def test_no_network_in_the_grading_kernel(sheet3):
+    course, plan, table = sheet3
+    text = " ".join(outputs(course, "netz", "blatt_03")["softmax"].split())
+    assert "Kein Netzwerk in der Bewertung" in text or "Network is unreachable" in text, text
+    assert float(table["netz"]["Aufgabe 1"]) == 0
 
 
 def test_malformed_and_missing_notebooks(sheet3):

@@ -270,7 +270,8 @@ def grade(number: int, submissions: Path, course_dir: Path = DEFAULT_COURSE_DIR,
     write_course_config(course_dir, db_url)
     generate_assignment(sheet, course_dir, db_url)
     status = collect(submissions, course_dir, name)
-    isolate = namespaces_available(kernel_env(course_dir, db_url))
+    isolate = (not os.environ.get("NN_BEWERTUNG_OHNE_NAMENSRAUM")
+               and namespaces_available(kernel_env(course_dir, db_url)))
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))
     say(f"Blatt {number}: {len(status)} Abgaben; Kernel "
         + ("in eigenem Netz- und Dateisystem-Namensraum (ohne Netz, Gradebook verborgen)"
