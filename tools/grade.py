@@ -264,6 +264,9 @@ def grade(number: int, submissions: Path, course_dir: Path = DEFAULT_COURSE_DIR,
     warnings.filterwarnings("ignore", message=".*not in session.*")
     sheet = load_course().sheet(number)
     name = assignment_name(sheet)
+    if not Path(submissions).is_dir():
+        raise SystemExit(f"Der Abgabenordner {submissions} fehlt. Legen Sie je Studierende(n) eine "
+                         "Datei <kennung>.ipynb oder einen Ordner <kennung>/ mit dem Notebook hinein.")
     course_dir = Path(course_dir).resolve()
     course_dir.mkdir(parents=True, exist_ok=True)
     db_url = db_url or os.environ.get("NN_GRADEBOOK_URL") or default_db_url(course_dir)
@@ -423,8 +426,13 @@ def main(argv=None) -> int:
         return 0
     if args.blatt is None or args.abgaben is None:
         parser.error("Bitte Blatt und Abgabenordner angeben, z. B. make grade BLATT=3 ABGABEN=abgaben/")
-    grade(args.blatt, args.abgaben, args.kurs, args.db_url, args.zeit_zelle, args.zeit_notebook,
-          feedback=not args.ohne_rueckmeldung)
+    from tools.course import CourseFileError
+    try:
+        grade(args.blatt, args.abgaben, args.kurs, args.db_url, args.zeit_zelle, args.zeit_notebook,
+              feedback=not args.ohne_rueckmeldung)
+    except CourseFileError as error:
+        print(f"Fehler: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
