@@ -94,15 +94,17 @@ def parse_sheet(path: Path):
     intro = text[title_match.end() if title_match else 0:heading.start() if heading else intro_end]
     intro = CODE_CELL.sub("", intro).strip()
     solutions = {m.group("label"): m.group("body") for m in FENCE_SOLUTION.finditer(text)}
-    tasks = []
+    tasks, previous_end = [], 0
     for number, match in enumerate(FENCE_EXERCISE.finditer(text), start=1):
         options, body = _split_options(match.group("body"))
         label = options.get("label", f"aufgabe-{number}")
         task_title = match.group("title").strip()
-        before = [h for h in HEADING.finditer(text, 0, match.start())]
-        if before and (not tasks or before[-1].start() > text.find(tasks[-1].text)):
-            heading_title = before[-1].group("title").strip()
-            task_title = task_title or heading_title
+        # "## Aufgabe n: Titel" between the previous exercise and this one names a task
+        # whose directive has no title of its own
+        headings = list(HEADING.finditer(text, previous_end, match.start()))
+        if headings and not task_title:
+            task_title = headings[-1].group("title").strip()
+        previous_end = match.end()
         solution = solutions.get(label, "")
         sol_options, sol_body = _split_options(solution)
         if sol_body.startswith("```"):            # end of the solution-start directive
