@@ -14,7 +14,7 @@ ifeq ($(origin NN_DATA_DIR), undefined)
 endif
 BUILD_FLAGS ?= -n -W --keep-going
 
-.PHONY: help venv data lab book book-fresh student pdf test browser-test lint bench clean
+.PHONY: help venv data lab book book-fresh student pdf test browser-test lint bench clean grade
 
 help:
 	@echo "make book    – Umgebung anlegen und das ganze Buch mit Ausführung bauen"
@@ -24,6 +24,7 @@ help:
 	@echo "make student – Studierendenausgabe ohne Lösungen nach _build_student/"
 	@echo "make pdf     – beide Ausgaben als PDF (nach make book und make student)"
 	@echo "make bench   – Geschwindigkeitsvergleich der MLP-Implementierungen"
+	@echo "make grade BLATT=3 ABGABEN=ordner/ – Abgaben mit nbgrader bewerten (CSV, Rückmeldungen)"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -76,6 +77,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m codes.bench_mlp
+
+# Grade the handed-in notebooks of one sheet with nbgrader (README: "Abgaben bewerten").
+# Options of tools/grade.py in GRADE_FLAGS, e.g. GRADE_FLAGS="--db-url postgresql+psycopg://…".
+grade: $(STAMP)
+	@test -n "$(BLATT)" && test -n "$(ABGABEN)" || { echo "Aufruf: make grade BLATT=3 ABGABEN=ordner/" >&2; exit 1; }
+	PYTHONPATH=$(CURDIR) $(BIN)/python -m tools.grade $(BLATT) $(ABGABEN) $(GRADE_FLAGS)
 
 clean:
 	rm -rf _build _build_student

@@ -9,6 +9,12 @@ short German report (what is right, what is wrong, a hint) and returns a
 ``CheckResult`` with ``.passed`` and ``.messages``. A wrong answer never raises;
 passing something that cannot be called raises a TypeError.
 
+Every check also takes ``seed`` (other random cases) and its result is machine-readable:
+``result.cases`` (one per ✓/✗), ``result.score``, ``result.points(max_points)``,
+``result.as_dict()``. Student code runs under a time limit per case, and whatever it
+raises (also ``SystemExit`` and ``KeyboardInterrupt``) is reported in German.
+Grading (points, hidden cases, no credit for calling the reference): ``codes.selfcheck.grading``.
+
 Sheet 1: check_activation_gradient, check_sigmoid_derivative
 Sheet 2: check_logreg_gradient, check_binary_cross_entropy
 Sheet 3: check_softmax, check_cross_entropy_gradient, check_backprop

@@ -1,5 +1,7 @@
 """Self-check for building a hyperparameter grid (sheet 6)."""
 
+import numpy as np
+
 from codes.hpo import grid
 from codes.selfcheck.core import CheckResult, StudentError, call, finish, require_callable
 
@@ -15,12 +17,27 @@ def _as_set(combinations):
     return {tuple(sorted(c.items())) for c in combinations}
 
 
-def check_grid(fn, verbose=True):
+def spaces(seed=0):
+    """SPACES for seed 0, else two random search spaces (hidden cases of the grading)."""
+    if seed == 0:
+        return SPACES
+    rng = np.random.default_rng(seed)
+    names = ["hidden_size", "num_layers", "dropout", "lr", "batch_size", "bidirectional"]
+    result = []
+    for count in (2, 3):
+        chosen = [str(name) for name in rng.choice(names, size=count, replace=False)]
+        space = {name: [int(v) for v in rng.choice(range(1, 200), size=int(rng.integers(1, 4)),
+                                                   replace=False)] for name in chosen}
+        result.append((f"{count} zufällige Parameter", space))
+    return result
+
+
+def check_grid(fn, verbose=True, seed=0):
     """Check ``fn(space) -> list of dicts``: every combination of the choices exactly once."""
     require_callable(fn, "eine Funktion fn(space), die die Liste aller Kombinationen (dicts) "
                          "zurückgibt")
     result = CheckResult("check_grid")
-    for label, space in SPACES:
+    for label, space in spaces(seed):
         expected = grid(space)
         try:
             answer = call(fn, {k: list(v) for k, v in space.items()})

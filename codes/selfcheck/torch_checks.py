@@ -24,12 +24,26 @@ MLP_CONFIGS = [
 ]
 
 
-def check_parameter_count(fn, verbose=True):
+def mlp_configs(seed=0):
+    """MLP_CONFIGS for seed 0, else four random configurations (hidden cases of the grading)."""
+    if seed == 0:
+        return MLP_CONFIGS
+    rng = np.random.default_rng(seed)
+    configs = []
+    for bn in (True, False, True, True):
+        d0, k = int(rng.integers(3, 100)), int(rng.integers(2, 12))
+        hidden = [int(w) for w in rng.integers(2, 64, size=int(rng.integers(1, 4)))]
+        name = "-".join(str(w) for w in [d0, *hidden, k])
+        configs.append((f"{name} {'mit' if bn else 'ohne'} BatchNorm", d0, hidden, k, bn))
+    return configs
+
+
+def check_parameter_count(fn, verbose=True, seed=0):
     """Check ``fn(input_size, hidden_sizes, num_classes, use_batchnorm)`` = parameters of BasicMLP."""
     require_callable(fn, "eine Funktion fn(input_size, hidden_sizes, num_classes, "
                          "use_batchnorm), die die Zahl der Parameter berechnet")
     result = CheckResult("check_parameter_count")
-    for label, d0, hidden, k, bn in MLP_CONFIGS:
+    for label, d0, hidden, k, bn in mlp_configs(seed):
         expected = count_parameters(BasicMLP(d0, hidden, k, use_batchnorm=bn))
         widths = [d0, *hidden, k]
         pairs = list(zip(widths[:-1], widths[1:], strict=True))
@@ -51,7 +65,7 @@ def check_parameter_count(fn, verbose=True):
     return finish(result, verbose)
 
 
-def check_residual_block(cls, verbose=True):
+def check_residual_block(cls, verbose=True, seed=0):
     """Check a class ``cls(in_features, out_features)`` that implements the book's ResidualBlock.
 
     Tests the output shape, the parameter count against ``codes.torch_mlp.ResidualBlock``
@@ -61,8 +75,13 @@ def check_residual_block(cls, verbose=True):
     """
     require_callable(cls, "eine Klasse cls(in_features, out_features) (ein nn.Module)")
     result = CheckResult("check_residual_block")
-    torch.manual_seed(0)
-    for d_in, d_out in [(8, 8), (8, 5), (5, 12)]:
+    torch.manual_seed(seed)
+    widths = [(8, 8), (8, 5), (5, 12)]
+    if seed:
+        rng = np.random.default_rng(seed)
+        d = [int(w) for w in rng.integers(2, 20, size=3)]
+        widths = [(d[0], d[0]), (d[1], d[1] + 3), (d[2] + 4, d[2])]
+    for d_in, d_out in widths:
         label = f"Block {d_in} → {d_out}"
         try:
             block = call(cls, d_in, d_out)
@@ -96,7 +115,7 @@ def check_residual_block(cls, verbose=True):
 def _check_identity_shortcut(result, cls):
     """All parameters zero: H(x) = 0, so ReLU(F(x)) = ReLU(H(x) + x) = ReLU(x)."""
     try:
-        block = cls(6, 6)
+        block = call(cls, 6, 6)
         with torch.no_grad():
             for parameter in block.parameters():
                 parameter.zero_()
@@ -150,7 +169,7 @@ def attention_mistakes(scores, H):
     ]
 
 
-def check_attention_weights(fn, verbose=True):
+def check_attention_weights(fn, verbose=True, seed=0):
     """Check additive attention ``fn(H, W, b, v) -> (context, alpha)`` (NumPy arrays).
 
     H has shape (n, T, s); W (s, a), b (a,), v (a,). Expected: scores
@@ -159,7 +178,7 @@ def check_attention_weights(fn, verbose=True):
     """
     require_callable(fn, "eine Funktion fn(H, W, b, v), die (context, alpha) zurückgibt")
     result = CheckResult("check_attention_weights")
-    for label, module, H in attention_cases():
+    for label, module, H in attention_cases(seed):
         with torch.no_grad():
             context, weights = (t.numpy() for t in module(H))
             scores = module.score(H).squeeze(-1).numpy()
