@@ -17,8 +17,10 @@ kernelspec), so the outputs are the ones a serial build gives (tests/test_parall
 Order: the last known run time of a page (an older entry of the cache), else its budget
 (tools/exec_budgets.py) times the calibration (tools/calibrate.py), longest first.
 While it runs it prints which notebooks run, which are done, the time so far and an
-estimate of the time left. At the end it writes ``parallel_build.json`` next to the cache
-(wall time, serial sum, number of processes) for tools/exec_report.py.
+estimate of the time left. At the end it writes ``parallel_build.json`` into the build
+folder (wall time, serial sum, number of processes) for tools/exec_report.py; the
+calibration ``calibration.json`` lies next to the cache (measured when something runs
+and none is there yet).
 """
 
 import argparse
@@ -242,7 +244,8 @@ def run(root=ROOT, build_dir=None, pages=None, jobs=None, calibration=None, quie
         sys.exit("FEHLER: execute.run_in_temp ist gesetzt; tools/parallel_build.py führt "
                  "die Notebooks wie myst-nb im Ordner der Seite aus. Entfernen Sie die Option.")
     cache_dir = cache_dir_of(root, config, build_dir)
-    cache_dir.parent.mkdir(parents=True, exist_ok=True)
+    calibration_dir = cache_dir.parent  # the execution table reads it next to the cache
+    calibration_dir.mkdir(parents=True, exist_ok=True)
     cache = get_cache(str(cache_dir))
     pages = [Path(p).resolve() for p in pages] if pages else toc_pages(root)
     todo, cached = plan(root, cache, pages, config)
@@ -250,8 +253,12 @@ def run(root=ROOT, build_dir=None, pages=None, jobs=None, calibration=None, quie
     if not todo:
         say(f"Alle {len(cached)} Notebooks sind im Ausführungs-Cache; nichts auszuführen.")
         return 0
-    if calibration is None:
-        calibration = measure_calibration(build_dir, say)
+    if calibration is None:  # measured once per build folder (make book-fresh: anew)
+        calibration = stored_calibration(calibration_dir)
+        if calibration:
+            say(f"Kalibrierung aus {calibration_dir / 'calibration.json'}: {german(calibration)} s")
+        else:
+            calibration = measure_calibration(calibration_dir, say)
     paths = [path for path, _, _ in todo]
     expected = expected_seconds(paths, root, cache, calibration)
     todo.sort(key=lambda item: expected[item[0]], reverse=True)  # longest first
