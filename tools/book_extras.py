@@ -60,7 +60,7 @@ class GermanExecutionTable(SphinxPostTransform):
 
 def _calibration(env):
     """The calibration of this build (dict of tools/calibrate.py) next to the cache, or None."""
-    cache = env.config.nb_execution_cache_path
+    cache = env.mystnb_config.execution_cache_path  # myst-nb's default filled in
     if not cache:
         return None
     path = Path(env.srcdir, cache).parent / "calibration.json"  # an absolute cache path wins

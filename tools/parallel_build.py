@@ -127,11 +127,18 @@ def cache_dir_of(root, config, build_dir=None):
 
 # ---------------------------------------------------------------- execution in a worker
 
-def execute_page(path, timeout, allow_errors):
-    """Execute one notebook (in a worker process); returns (notebook dict, seconds, error)."""
+def execute_page(path, timeout, allow_errors, kernel_log=None):
+    """Execute one notebook (in a worker process); returns (notebook dict, seconds, error).
+
+    ``kernel_log``: a file for what the kernels write to stderr (their start-up warnings),
+    so that the progress lines stay readable; the cells' own output is in the notebook.
+    """
     from jupyter_cache.executors.utils import single_nb_execution
 
     os.environ.update(ONE_THREAD)  # the kernel inherits this process's environment
+    if kernel_log:
+        with open(kernel_log, "a", encoding="utf-8") as log:
+            os.dup2(log.fileno(), 2)
     notebook = read_notebook(path)
     result = single_nb_execution(notebook, cwd=str(Path(path).parent), timeout=timeout,
                                  allow_errors=allow_errors, meta_override=True)
@@ -268,6 +275,8 @@ def run(root=ROOT, build_dir=None, pages=None, jobs=None, calibration=None, quie
         f"Thread, die längsten zuerst; geschätzt {minutes(time_left({}, paths, expected, 0, jobs))} "
         "min (aus Kalibrierung und letzten Laufzeiten).")
 
+    kernel_log = build_dir / "reports" / "kernels.log"
+    kernel_log.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     waiting = list(todo)
     running = {}   # future -> (path, started)
@@ -277,8 +286,8 @@ def run(root=ROOT, build_dir=None, pages=None, jobs=None, calibration=None, quie
         while waiting or running:
             while waiting and len(running) < jobs:
                 path, timeout, allow_errors = waiting.pop(0)
-                running[pool.submit(execute_page, str(path), timeout, allow_errors)] = (
-                    path, time.perf_counter())
+                running[pool.submit(execute_page, str(path), timeout, allow_errors,
+                                    str(kernel_log))] = (path, time.perf_counter())
                 say(f"[{minutes(time.perf_counter() - start)}] ▶ startet: {name[path]}")
             done, _ = wait(running, timeout=PROGRESS_EVERY, return_when=FIRST_COMPLETED)
             for future in done:
