@@ -131,3 +131,28 @@ def test_pages_come_from_the_toc_in_book_order():
     assert pages[0] == "intro"
     assert pages.index("chapters/03_mlp/mnist") < pages.index("chapters/05_lstm/experimente")
     assert "chapters/anhang/ausfuehrungsstatistik" in pages
+
+
+def test_calibration_measures_both_workloads_and_says_so(monkeypatch, tmp_path):
+    from codes.data import DataError
+    from tools import calibrate
+
+    monkeypatch.setattr(calibrate, "MLP_IMAGES", 200)
+    monkeypatch.setattr(calibrate, "LSTM_IMAGES", 100)
+    import torch
+
+    threads = torch.get_num_threads()
+    try:
+        result = calibrate.calibrate(repeats=1)
+    except DataError as err:
+        pytest.skip(f"MNIST fehlt: {err}")
+    finally:  # the LSTM part sets one thread and flushes subnormals: undo for other tests
+        torch.set_num_threads(threads)
+        torch.set_flush_denormal(False)
+    assert result["numpy_mlp_seconds"] > 0 and result["torch_lstm_seconds"] > 0
+    assert result["seconds"] == result["numpy_mlp_seconds"] + result["torch_lstm_seconds"]
+    calibrate.save(result, tmp_path)
+    assert calibrate.load(tmp_path) == result
+    assert parallel_build.stored_calibration(tmp_path) == result["seconds"]
+    line = calibrate.describe(result)[0]
+    assert line.startswith("Kalibrierung: ") and "." not in line.split(" s")[0]
