@@ -258,7 +258,7 @@ def run(root=ROOT, build_dir=None, pages=None, jobs=None, calibration=None, quie
     todo, cached = plan(root, cache, pages, config)
     jobs = min(jobs or jobs_from_environment(), max(len(todo), 1))
     if not todo:
-        say(f"Alle {len(cached)} Notebooks sind im Ausführungs-Cache; nichts auszuführen.")
+        say(f"Im Ausführungs-Cache: {len(cached)} von {len(cached)} Notebooks; nichts auszuführen.")
         return 0
     if calibration is None:  # measured once per build folder (make book-fresh: anew)
         calibration = stored_calibration(calibration_dir)
