@@ -13,6 +13,10 @@ ifeq ($(origin NN_DATA_DIR), undefined)
   endif
 endif
 BUILD_FLAGS ?= -n -W --keep-going
+# Before Sphinx: the notebooks run in parallel into the execution cache (one process per
+# core, one thread each, the longest first; NN_JOBS=2 caps the processes), with progress
+# lines; jupyter-book then finds every page in the cache. PRE_EXECUTE=true: serial as before.
+PRE_EXECUTE ?= $(BIN)/python -m tools.parallel_build
 
 .PHONY: help venv data lab book book-fresh student pdf test browser-test lint bench clean grade
 
@@ -23,7 +27,7 @@ help:
 	@echo "make lab     – JupyterLab: die Kapitel als Notebooks öffnen und ausführen"
 	@echo "make student – Studierendenausgabe ohne Lösungen nach _build_student/"
 	@echo "make pdf     – beide Ausgaben als PDF (nach make book und make student)"
-	@echo "make bench   – Geschwindigkeitsvergleich der MLP-Implementierungen"
+	@echo "make bench   – Kalibrierung und Geschwindigkeitsvergleich der MLP-Implementierungen"
 	@echo "make grade BLATT=3 ABGABEN=ordner/ – Abgaben mit nbgrader bewerten (CSV, Rückmeldungen)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -40,11 +44,14 @@ data: $(STAMP)
 	@$(BIN)/python -m codes.data || { echo "make: Abbruch vor dem Buchbau, siehe oben." >&2; exit 1; }
 
 book: data
+	$(PRE_EXECUTE)
 	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
 
-# Build from scratch: no cached notebook outputs, every notebook executes.
+# Build from scratch: no cached notebook outputs, every notebook executes (and the
+# calibration is measured anew).
 book-fresh: data
 	rm -rf _build
+	$(PRE_EXECUTE)
 	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
 
 # JupyterLab in the project's environment; jupytext opens the MyST pages (.md) as
@@ -75,7 +82,9 @@ browser-test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# The calibration (reference workload behind the run-time budgets), then the MLP comparison.
 bench: $(STAMP)
+	$(BIN)/python -m tools.calibrate
 	$(BIN)/python -m codes.bench_mlp
 
 # Grade the handed-in notebooks of one sheet with nbgrader (README: "Abgaben bewerten").

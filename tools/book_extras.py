@@ -4,11 +4,14 @@
   build and adds the role ``{codes-zip}`Text``` that links to it from any page;
 - gives every page a ``<meta name="description">`` (config value ``book_description``);
 - drops the inline scripts that Sphinx 7.4 puts twice into every page;
-- renders myst-nb's ``{nb-exec-table}`` in German, in book order, with page titles and a
-  total, and re-reads the pages that hold such a table at every build, so that the
-  environment they report (device, date) is the one of the current build.
+- renders myst-nb's ``{nb-exec-table}`` in German, in book order, with page titles, a
+  total and each run time as a multiple of the build's calibration (tools/calibrate.py,
+  stored next to the execution cache), and re-reads the pages that hold such a table at
+  every build, so that the environment they report (device, date) is the one of the
+  current build.
 """
 
+import json
 import posixpath
 from datetime import datetime
 from html import escape
@@ -45,12 +48,67 @@ class GermanExecutionTable(SphinxPostTransform):
 
     def run(self, **kwargs):
         data = NbMetadataCollector.get_doc_data(self.env)
+        calibration = _calibration(self.env)
         for placeholder in list(self.document.findall(ExecutionStatsNode)):
             table = make_stat_table(self.env.docname, data)
             _sort_in_book_order(table, self.env)
+            _add_multiples(table, calibration)
             _translate(table)
-            _append_total(table, data)
-            placeholder.replace_self(table)
+            _append_total(table, data, calibration)
+            placeholder.replace_self([table, _calibration_note(calibration)])
+
+
+def _calibration(env):
+    """The calibration of this build (dict of tools/calibrate.py) next to the cache, or None."""
+    cache = env.mystnb_config.execution_cache_path  # myst-nb's default filled in
+    if not cache:
+        return None
+    path = Path(env.srcdir, cache).parent / "calibration.json"  # an absolute cache path wins
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _german(value, spec):
+    return format(value, spec).replace(".", ",")
+
+
+def _add_multiples(table, calibration):
+    """A column "× Kalibrierung" after the run time: seconds / calibration seconds."""
+    tgroup = table.next_node(nodes.tgroup)
+    tgroup["cols"] += 1
+    colspecs = [c for c in tgroup.children if isinstance(c, nodes.colspec)]
+    tgroup.insert(tgroup.index(colspecs[-1]) + 1, nodes.colspec(colwidth=colspecs[-1]["colwidth"]))
+    for row in table.findall(nodes.row):
+        entries = [e for e in row.children if isinstance(e, nodes.entry)]
+        if row.parent.tagname == "thead":
+            text = "× Kalibrierung"
+        else:
+            seconds = entries[3].astext()
+            text = (_german(float(seconds) / calibration["seconds"], ".1f")
+                    if calibration and _is_number(seconds) else "–")
+        row.insert(row.index(entries[3]) + 1, nodes.entry("", nodes.paragraph(text=text)))
+
+
+def _calibration_note(calibration):
+    """The sentence under the table that gives the calibration of this build."""
+    if not calibration:
+        return nodes.paragraph(text="Für diesen Bau liegt keine Kalibrierung vor "
+                                    "(tools/calibrate.py lief nicht), daher fehlen die Vielfachen.")
+    return nodes.paragraph(text=(
+        f"Kalibrierung dieses Baus: {_german(calibration['seconds'], '.2f')} s "
+        f"(eine Epoche des NumPy-MLP {_german(calibration['numpy_mlp_seconds'], '.2f')} s, "
+        f"eine Epoche des LSTM in PyTorch {_german(calibration['torch_lstm_seconds'], '.2f')} s, "
+        f"je auf einem Thread; {calibration.get('cpu', 'unbekannter Prozessor')}, gemessen "
+        f"am {_german_date(calibration.get('date', ''))})."))
+
+
+def _german_date(text):
+    try:
+        return datetime.strptime(text, "%Y-%m-%d %H:%M UTC").strftime("%d.%m.%Y, %H:%M UTC")
+    except ValueError:
+        return text
 
 
 def _sort_in_book_order(table, env):
@@ -111,12 +169,13 @@ def _is_timestamp(text):
     return True
 
 
-def _append_total(table, data):
-    """A last row with the number of notebooks and their summed run time."""
+def _append_total(table, data, calibration=None):
+    """A last row with the number of notebooks, their summed run time and its multiple."""
     runs = [d["exec_data"] for d in data.values() if d.get("exec_data")]
     seconds = sum(run["runtime"] or 0.0 for run in runs)
+    multiple = _german(seconds / calibration["seconds"], ".1f") if calibration else "–"
     row = nodes.row()
-    cells = [f"Summe ({len(runs)} Notebooks)", "", "", f"{seconds:.2f}".replace(".", ","), ""]
+    cells = [f"Summe ({len(runs)} Notebooks)", "", "", _german(seconds, ".2f"), multiple, ""]
     for text in cells:
         row += nodes.entry("", nodes.paragraph("", "", nodes.strong(text=text)))
     table.next_node(nodes.tbody).append(row)

@@ -256,6 +256,10 @@ def build(root=ROOT, out=ROOT / "_build_student", pages=None, student=True, stri
     removed = prepare_sources(root, source, student=student, execute=execute)
     public = public_text(source) if student else ""
     try:
+        if execute and not pdf:  # notebooks in parallel into the cache first (make student)
+            from tools.parallel_build import run as pre_execute
+            pre_execute(source, build_dir=work / "_build",
+                        pages=[source / page for page in pages] if pages else None)
         with tempfile.TemporaryDirectory() as tmp:
             command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source),
                        "--path-output", str(work)]

@@ -1,0 +1,81 @@
+"""Run-time budgets of the book's pages, as multiples of the calibration (tools/calibrate.py).
+
+The one place for them: tests/test_exec_budgets.py checks a finished build against
+``BUDGETS`` (a page may exceed its budget by at most ``TOLERANCE``), tools/parallel_build.py
+orders the notebooks and estimates the time left with ``TYPICAL``.
+
+A multiple carries over between machines: on a machine whose calibration takes twice as
+long, every page may take twice as long. Source of the figures: the course machine
+(Intel Xeon, 2 cores, calibration ``REFERENCE_CALIBRATION`` seconds). Its budgets in
+seconds were chapter 4 ≤ 240 s, chapter 5 ≤ 300 s, chapter 6 ≤ 300 s, the whole book
+≤ 960 s; measured were chapter 3's MNIST page 112 s and its QM9 page 50 s, the
+experiment pages of chapters 4, 5 and 6 141 s, 129 s and 118 s. Each multiple below is
+those seconds divided by the calibration, rounded.
+"""
+
+# Calibration (seconds) on the course machine when the figures below were set: the
+# shortest of five runs on 1 December 2026 (the machine was shared; 1,95 to 4,83 s).
+REFERENCE_CALIBRATION = 1.95
+
+# A page may need this much more than its budget before the check fails (25 %).
+TOLERANCE = 0.25
+
+# Budgets of chapters 3–6, per page (docname -> multiple of the calibration).
+# The long page of chapters 4, 5 and 6 gets its chapter's budget (240 s, 300 s, 300 s on
+# the course machine), chapter 3's two long pages their measured time times 1,5
+# (MNIST 112 s -> 170 s, QM9 50 s -> 75 s). Every other page: SMALL_PAGE (about 30 s on
+# the course machine; they take a few seconds).
+SMALL_PAGE = 15
+BUDGETS = {
+    # Kapitel 3
+    "chapters/03_mlp/theorie": SMALL_PAGE,
+    "chapters/03_mlp/backprop_beispiel": SMALL_PAGE,
+    "chapters/03_mlp/implementierung": SMALL_PAGE,
+    "chapters/03_mlp/mnist": 87,            # 170 s
+    "chapters/03_mlp/qm9": 38,              # 75 s
+    "psets/blatt_03_mlp": SMALL_PAGE,
+    # Kapitel 4
+    "chapters/04_pytorch/von_numpy_zu_pytorch": SMALL_PAGE,
+    "chapters/04_pytorch/architekturen": SMALL_PAGE,
+    "chapters/04_pytorch/experimente": 123,  # 240 s
+    "psets/blatt_04_pytorch": SMALL_PAGE,
+    # Kapitel 5
+    "chapters/05_lstm/rnn": SMALL_PAGE,
+    "chapters/05_lstm/lstm": SMALL_PAGE,
+    "chapters/05_lstm/experimente": 154,     # 300 s
+    "psets/blatt_05_lstm": SMALL_PAGE,
+    # Kapitel 6
+    "chapters/06_hyperparameter/suche": 154,  # 300 s
+    "psets/blatt_06_hyperparameter": SMALL_PAGE,
+}
+
+# The whole book (every notebook together): 960 s.
+BOOK_BUDGET = 492
+
+# Typical run times (multiples) of the long pages on the course machine, for the order
+# and the estimate of the time left; every other page is expected to take DEFAULT_TYPICAL.
+TYPICAL = {
+    "chapters/03_mlp/mnist": 57,             # 112 s
+    "chapters/03_mlp/qm9": 26,               # 50 s
+    "chapters/04_pytorch/experimente": 72,   # 141 s
+    "chapters/05_lstm/experimente": 66,      # 129 s
+    "chapters/06_hyperparameter/suche": 61,  # 118 s
+}
+DEFAULT_TYPICAL = 3
+
+
+def budget_of(docname):
+    """The budget of a page (multiple of the calibration), or None outside chapters 3–6."""
+    return BUDGETS.get(docname)
+
+
+def expected_multiple(docname):
+    """The typical run time of a page as a multiple of the calibration."""
+    return TYPICAL.get(docname, DEFAULT_TYPICAL)
+
+
+def needs_budget(docname):
+    """Pages of chapters 3–6 (with their problem sheets) must have a budget."""
+    return docname.startswith(("chapters/03_", "chapters/04_", "chapters/05_", "chapters/06_",
+                               "psets/blatt_03", "psets/blatt_04", "psets/blatt_05",
+                               "psets/blatt_06"))
