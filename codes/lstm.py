@@ -4,10 +4,11 @@
 classifies the output of the last time step. ``AdvancedLSTM`` pools the outputs of
 *all* time steps with additive attention pooling (a learned score per step, as in
 Yang et al., 2016; the additive score comes from Bahdanau et al., 2015) and classifies
-the weighted sum. ``BasicGRU`` is ``BasicLSTM`` with a GRU cell instead of the LSTM
-cell. All share one trunk, ``LSTMTrunk``: argument checks, the recurrent layer with
-``batch_first=True``, dropout between layers only when there are several, and zero
-initial states on the input's device.
+the weighted sum; with ``pooling="mean"`` it takes the plain mean instead (a control).
+``BasicGRU`` is ``BasicLSTM`` with a GRU cell instead of the LSTM cell. All share one
+trunk, ``LSTMTrunk``: argument checks, the recurrent layer with ``batch_first=True``,
+dropout between layers only when there are several, and zero initial states on the
+input's device.
 """
 
 import torch
@@ -144,23 +145,45 @@ class AdditiveAttention(nn.Module):
 # ANCHOR_END: attention
 
 
+# ANCHOR: mean_pooling
+class MeanPooling(nn.Module):
+    """Plain mean over time, c = (1/T) sum_t h_t: every step gets the same weight 1/T.
+
+    The control for attention pooling: like it, it connects every output h_t directly
+    to the head, but it learns no weights. Returns the same pair (context, weights).
+    """
+
+    def forward(self, outputs):
+        """Context (n, size) and the uniform weights 1/T, shape (n, T)."""
+        weights = outputs.new_full(outputs.shape[:2], 1.0 / outputs.shape[1])
+        return outputs.mean(dim=1), weights
+# ANCHOR_END: mean_pooling
+
+
 # ANCHOR: advanced_lstm
 class AdvancedLSTM(LSTMTrunk):
     """LSTM trunk, attention over all time steps, then a head that narrows step by step.
 
     Head widths: D * hidden_size -> hidden_size -> hidden_size // 2 -> num_classes.
+    With ``pooling="mean"`` the attention is replaced by the plain mean over time
+    (``MeanPooling``), everything else stays the same: the control experiment.
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, num_classes=10,
-                 dropout=0.0, bidirectional=False, attention_size=None):
+                 dropout=0.0, bidirectional=False, attention_size=None,
+                 pooling="attention"):
         super().__init__(input_size, hidden_size, num_layers, dropout, bidirectional)
         _check_positive_int("num_classes", num_classes)
         if hidden_size < 2:
             raise ValueError("AdvancedLSTM braucht hidden_size >= 2 (der Kopf verengt "
                              f"sich bis hidden_size // 2), nicht {hidden_size}.")
+        if pooling not in ("attention", "mean"):
+            raise ValueError(f'pooling muss "attention" oder "mean" sein, nicht {pooling!r}.')
         attention_size = hidden_size if attention_size is None else attention_size
         _check_positive_int("attention_size", attention_size)
-        self.attention = AdditiveAttention(self.output_size, attention_size)
+        self.pooling = pooling
+        self.attention = (AdditiveAttention(self.output_size, attention_size)
+                          if pooling == "attention" else MeanPooling())
         widths = [self.output_size, hidden_size, hidden_size // 2, num_classes]
         self.head = classifier_head(widths, dropout)
 

@@ -81,6 +81,7 @@ def input_gradient_norms(rnn, x, seed=0):
 # ANCHOR_END: gradient_norms
 
 
+# ANCHOR: forget_bias
 def set_forget_bias(lstm, value):
     """Set the total forget-gate bias b_f of every layer of an ``nn.LSTM`` to ``value``.
 
@@ -93,6 +94,7 @@ def set_forget_bias(lstm, value):
             if name.startswith("bias_"):
                 bias[hidden:2 * hidden] = value if name.startswith("bias_ih") else 0.0
     return lstm
+# ANCHOR_END: forget_bias
 
 
 # ANCHOR: cell_path
@@ -184,9 +186,10 @@ def length_sweep(models, seq_lens, n_train, n_val, max_epochs, device, seeds=(0,
     ``models`` maps a name to a function ``make(input_size, num_classes)`` that returns a
     fresh model. A run trains epoch by epoch (one Adam optimizer throughout) until its
     validation accuracy reaches ``solved`` or ``max_epochs`` are spent, so a model that
-    learns the task stops early and one that does not gets the whole budget. Returns a
-    DataFrame with one row per (T, model, seed): the validation accuracy of the last
-    epoch and the epochs used; and a dict (T, name, seed) -> trained model.
+    learns the task stops early and one that does not gets the whole budget. For one
+    seed every model starts from the same seed and sees the mini-batches in the same
+    order. Returns a DataFrame with one row per (T, model, seed): the validation accuracy
+    of the last epoch and the epochs used; and a dict (T, name, seed) -> trained model.
     """
     rows, trained = [], {}
     for seq_len in seq_lens:
@@ -194,8 +197,10 @@ def length_sweep(models, seq_lens, n_train, n_val, max_epochs, device, seeds=(0,
         val = make_loader(x[n_train:], y[n_train:], 1000)
         num_classes = int(y.max()) + 1
         for seed in seeds:
-            train = make_loader(x[:n_train], y[:n_train], batch_size, shuffle=True, seed=seed)
             for name, make in models.items():
+                # a fresh loader per model: the same order of mini-batches for all models
+                train = make_loader(x[:n_train], y[:n_train], batch_size, shuffle=True,
+                                    seed=seed)
                 set_seed(seed)
                 model = make(x.shape[-1], num_classes).to(device)
                 optimizer = torch.optim.Adam(model.parameters(), lr=lr)

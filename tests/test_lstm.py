@@ -177,3 +177,30 @@ def test_gru_variant_shares_the_trunk_and_has_three_gate_blocks():
     # A GRU layer stacks 3 blocks (r, z, candidate), an LSTM layer 4 (i, f, candidate, o).
     assert gru.rnn.weight_hh_l0.shape == (3 * 8, 8)
     assert lstm.rnn.weight_hh_l0.shape == (4 * 8, 8)
+
+
+# --- the mean-pooling control: one change only, the pooling ---------------------------
+
+
+def test_mean_pooling_is_the_plain_mean_over_time_with_uniform_weights():
+    torch.manual_seed(0)
+    model = AdvancedLSTM(3, 4, 1, 2, pooling="mean").eval()
+    x = torch.randn(2, 5, 3)
+    logits, weights = model(x, return_attention=True)
+    assert torch.allclose(weights, torch.full((2, 5), 0.2))
+    assert torch.allclose(logits, model.head(model.encode(x).mean(dim=1)), atol=1e-6)
+
+
+def test_mean_pooling_changes_only_the_pooling():
+    attention, mean = AdvancedLSTM(4, 8, 2, 3, 0.1, True), AdvancedLSTM(
+        4, 8, 2, 3, 0.1, True, pooling="mean")
+    shapes = {name: p.shape for name, p in attention.named_parameters()
+              if not name.startswith("attention.")}
+    assert {name: p.shape for name, p in mean.named_parameters()} == shapes
+    assert repr(mean.head) == repr(attention.head)
+    assert mean.pooling == "mean" and attention.pooling == "attention"
+
+
+def test_unknown_pooling_is_a_clear_error():
+    with pytest.raises(ValueError, match='pooling muss "attention" oder "mean"'):
+        AdvancedLSTM(4, 8, pooling="max")

@@ -124,6 +124,31 @@ def test_length_sweep_and_attention_on_a_tiny_run():
     assert np.allclose(weights.sum(axis=1), 1.0)
 
 
+def test_length_sweep_gives_every_model_the_same_data_order():
+    # A model's run must not depend on the models trained before it with the same seed.
+    make = {"A": lambda n_in, k: BasicLSTM(n_in, 8, 1, k)}
+    alone, _ = length_sweep(make, (6,), n_train=64, n_val=32, max_epochs=2, device="cpu",
+                            seeds=(3,), solved=1.1)
+    second, _ = length_sweep({"B": lambda n_in, k: AdvancedLSTM(n_in, 8, 1, k), **make},
+                             (6,), n_train=64, n_val=32, max_epochs=2, device="cpu",
+                             seeds=(3,), solved=1.1)
+    assert second.loc[second["model"] == "A", "val_acc"].item() == alone["val_acc"].item()
+
+
+def test_mean_pooling_control_and_open_forget_gate_run_in_a_sweep():
+    models = {"offen": lambda n_in, k: set_forget_bias_of(BasicLSTM(n_in, 8, 1, k), 3.0),
+              "Mittel": lambda n_in, k: AdvancedLSTM(n_in, 8, 1, k, pooling="mean")}
+    results, trained = length_sweep(models, (5,), n_train=64, n_val=32, max_epochs=1,
+                                    device="cpu", seeds=(0,), solved=1.1)
+    assert results["model"].tolist() == ["offen", "Mittel"]
+    assert trained[5, "Mittel", 0].pooling == "mean"
+
+
+def set_forget_bias_of(model, value):
+    set_forget_bias(model.rnn, value)
+    return model
+
+
 def test_fit_with_lr_drop_lowers_the_rate_for_the_last_epochs():
     torch.manual_seed(0)
     x, y = early_signal_task(64, 5, seed=1)
