@@ -126,7 +126,7 @@ def test_student_pdf_has_no_solution_text():
     assert len(found) >= 0.8 * len(sentences), f"nur {len(found)}/{len(sentences)} in der Lehrendenausgabe"
     leaked = [s for s in sentences if squeeze(s) in student]
     assert not leaked, "Lösungstext in der Studierendenausgabe:\n" + "\n".join(leaked[:5])
-    titles = re.findall(r"Lösung zu Übung \d+\.\d+", text_of(STUDENT))
+    titles = re.findall(r"Lösung zu Aufgabe \d+\.\d+", text_of(STUDENT))
     assert not titles, f"Lösungen in der Studierendenausgabe: {titles[:5]}"
 
 

@@ -3,17 +3,27 @@
 - writes the zip of ``codes/`` (tools/package_codes.py) into the HTML output at every
   build and adds the role ``{codes-zip}`Text``` that links to it from any page;
 - gives every page a ``<meta name="description">`` (config value ``book_description``);
+- takes the course's title, semester and instructors from the course file ``kurs.yml``
+  (tools/course.py) at every build: HTML and PDF title, author, copyright, logo text,
+  meta description and the substitutions ``{{ kurs_titel }}``, ``{{ kurs_semester }}``,
+  ``{{ kurs_lehrende }}`` and per sheet ``{{ blatt_3_abgabe }}``, ``{{ blatt_3_punkte }}``; ``course_edition: studierende`` (set by
+  tools/student_build.py) adds "(Studierendenausgabe)" to the title;
+- names the tasks of the sheets "Aufgabe 3.1" (sphinx-exercise says "Übung"), one name
+  in headings, references and the PDF;
 - drops the inline scripts that Sphinx 7.4 puts twice into every page;
 - renders myst-nb's ``{nb-exec-table}`` in German, in book order, with page titles and a
   total, and re-reads the pages that hold such a table at every build, so that the
   environment they report (device, date) is the one of the current build.
 """
 
+import gettext
 import posixpath
 from datetime import datetime
 from html import escape
 from pathlib import Path
 
+import sphinx.locale
+from course import load_course
 from docutils import nodes
 from myst_nb.ext.execution_tables import METADATA_KEY, ExecutionStatsNode, make_stat_table
 from myst_nb.sphinx_ import NbMetadataCollector
@@ -157,8 +167,47 @@ def _drop_duplicate_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+class TaskNames(gettext.NullTranslations):
+    """sphinx-exercise's catalog with the book's names: "Aufgabe 3.1", "Lösung zu Aufgabe 3.1"."""
+
+    NAMES = {"Exercise": "Aufgabe", "Solution to": "Lösung zu"}
+
+    def gettext(self, message):
+        return self.NAMES.get(message) or super().gettext(message)
+
+
+STUDENT_SUFFIX = " (Studierendenausgabe)"
+
+
+def _course_config(app, config):
+    """Course title, semester and instructors from kurs.yml into the Sphinx configuration."""
+    course = load_course(Path(app.srcdir) / "kurs.yml")
+    title = course.title + (STUDENT_SUFFIX if config.course_edition == "studierende" else "")
+    config.project = config.html_title = title
+    config.author = course.instructors_text
+    config.copyright = f"{course.semester}, {course.instructors_text}"
+    config.today = course.semester  # the date line of the PDF title page
+    logo = config.html_theme_options.setdefault("logo", {})
+    logo["alt_text"] = f"{title}: zur Startseite"
+    config.book_description = f"{course.title}, {course.semester}. {config.book_description}".strip()
+    config.latex_documents = [(start, target, title, course.instructors_text, *rest)
+                              for start, target, _title, _author, *rest in config.latex_documents]
+    sheets = {}
+    for sheet in course.sheets:
+        sheets[f"blatt_{sheet.number}_abgabe"] = sheet.due_text
+        sheets[f"blatt_{sheet.number}_punkte"] = str(sheet.total_points)
+    config.myst_substitutions = {**config.myst_substitutions, **sheets,
+                                 "kurs_titel": course.title, "kurs_semester": course.semester,
+                                 "kurs_lehrende": course.instructors_text}
+
+
 def setup(app):
+    app.setup_extension("sphinx_exercise")
+    # First registered catalog wins; sphinx-exercise's German one becomes our fallback.
+    sphinx.locale.translators[("general", "exercise")] = TaskNames()
     app.add_config_value("book_description", "", "html")
+    app.add_config_value("course_edition", "", "env")
+    app.connect("config-inited", _course_config, priority=400)
     app.add_role("codes-zip", codes_zip_role)
     app.add_post_transform(GermanExecutionTable)
     app.connect("env-get-outdated", _reread_exec_table_pages)
