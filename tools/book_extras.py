@@ -10,6 +10,7 @@
   tools/student_build.py) adds "(Studierendenausgabe)" to the title;
 - names the tasks of the sheets "Aufgabe 3.1" (sphinx-exercise says "Übung"), one name
   in headings, references and the PDF;
+- makes the theme's source download buttons (``.md``, ``.ipynb``) real downloads;
 - drops the inline scripts that Sphinx 7.4 puts twice into every page;
 - renders myst-nb's ``{nb-exec-table}`` in German, in book order, with page titles and a
   total, and re-reads the pages that hold such a table at every build, so that the
@@ -18,6 +19,7 @@
 
 import gettext
 import posixpath
+import re
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -201,8 +203,28 @@ def _course_config(app, config):
                                  "kurs_lehrende": course.instructors_text}
 
 
+SOURCE_LINK = re.compile(r'(<a href="[^"]*_sources/[^"]+")\s+target="_blank"')
+
+
+def download_source_links(text):
+    """The theme's ``.md``/``.ipynb`` buttons download the file instead of opening it in
+    a tab (where a server without a charset shows the umlauts garbled)."""
+    return SOURCE_LINK.sub(r"\1 download", text)
+
+
+def _download_sources(app, exception):
+    if exception or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        fixed = download_source_links(text)
+        if fixed != text:
+            page.write_text(fixed, encoding="utf-8")
+
+
 def setup(app):
     app.setup_extension("sphinx_exercise")
+    app.connect("build-finished", _download_sources)
     # First registered catalog wins; sphinx-exercise's German one becomes our fallback.
     sphinx.locale.translators[("general", "exercise")] = TaskNames()
     app.add_config_value("book_description", "", "html")

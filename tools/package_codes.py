@@ -5,7 +5,8 @@
 The book build does the same (tools/book_extras.py), so the zip in the HTML output always
 holds the code that the pages ran. Besides ``codes/`` it holds ``pyproject.toml`` and
 ``requirements.txt`` (``pip install -r requirements.txt`` installs the package too) and a
-short German LIESMICH.txt.
+short German LIESMICH.txt
+with the course's title, semester and instructors from ``kurs.yml``.
 """
 
 import sys
@@ -13,6 +14,11 @@ import zipfile
 from pathlib import Path
 
 from codes.files import atomic_path
+
+try:  # as tools.package_codes, or as package_codes from tools/ (Sphinx local extension)
+    from tools.course import load_course
+except ImportError:
+    from course import load_course
 
 ROOT = Path(__file__).resolve().parents[1]
 ZIP_NAME = "nn-kursbuch-code.zip"
@@ -25,22 +31,37 @@ SKIP_SUFFIXES = {".pyc", ".pyo"}
 ZIP_DATE = (2026, 1, 1, 0, 0, 0)
 
 README = """\
-Code zum Kursbuch „Neuronale Netze – ein ausführbares Kursbuch“
-===============================================================
+Code zum Kurs „{title}“
+{underline}
 
-Dieses Archiv enthält das Python-Paket `codes/`, das alle Kapitel importieren.
+{semester}, {instructors}
+
+Dieses Archiv enthält das Python-Paket `codes/`, das alle Kapitel und Übungsblätter
+importieren, und seine Abhängigkeiten (requirements.txt).
 
 Installation (Python 3.11 oder neuer), im entpackten Ordner nn-kursbuch-code/:
 
     python3 -m venv .venv
     source .venv/bin/activate        # unter Windows: .venv\\Scripts\\activate
-    pip install -r requirements.txt  # installiert auch `codes` selbst
+    pip install -r requirements.txt  # installiert auch `codes` selbst und JupyterLab
 
-Danach laufen die heruntergeladenen Notebooks (.ipynb) des Buches, wenn Sie sie mit
-dieser Umgebung öffnen: `import codes.mlp` usw. MNIST wird beim ersten Aufruf
-heruntergeladen; liegen die IDX-Dateien schon vor, setzen Sie NN_DATA_DIR auf den
-Ordner, der `mnist/` enthält.
+Eine Seite des Buches als Notebook: Laden Sie sie über die Schaltfläche oben auf der
+Seite als Quelltext (.md) herunter, legen Sie sie in diesen Ordner, starten Sie
+`jupyter lab` und öffnen Sie die Datei mit „Öffnen mit“ → „Jupytext Notebook“.
+
+Daten: MNIST wird beim ersten Aufruf heruntergeladen und im Cache (~/.cache/nn-kursbuch)
+abgelegt. Liegen die IDX-Dateien schon vor, setzen Sie NN_DATA_DIR auf den Ordner, der
+`mnist/` enthält (am besten als absoluten Pfad). QM9 kommt mit dem Paket qm9pack.
 """
+
+
+def readme(root=ROOT):
+    """LIESMICH.txt with the course's title, semester and instructors (kurs.yml)."""
+    course_file = Path(root) / "kurs.yml"
+    course = load_course(course_file if course_file.is_file() else ROOT / "kurs.yml")
+    title = course.title
+    return README.format(title=title, underline="=" * (len(title) + 16),
+                         semester=course.semester, instructors=course.instructors_text)
 
 
 def package_files(root=ROOT):
@@ -66,7 +87,7 @@ def write_zip(target, root=ROOT):
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for relative in package_files(root):
                 _add(archive, f"{FOLDER}/{relative.as_posix()}", (Path(root) / relative).read_bytes())
-            _add(archive, f"{FOLDER}/LIESMICH.txt", README.encode("utf-8"))
+            _add(archive, f"{FOLDER}/LIESMICH.txt", readme(root).encode("utf-8"))
     return target
 
 

@@ -142,16 +142,19 @@ def leaked_lines(blocks, public=""):
     return lines
 
 
-def public_text(root):
+def public_text(root, keep=()):
     """Whitespace-normalised text that the student edition of the book at ``root`` may
-    show: its pages without solutions and its code (tests and hidden folders left out)."""
+    show: its pages without solutions (except those of the pages ``keep``, paths relative
+    to ``root``) and its code (tests and hidden folders left out)."""
     tops = [top for top in Path(root).iterdir()
             if not top.name.startswith((".", "_")) and top.name not in ("tests", "artifacts")]
     texts = []
     for top in tops:
         for path in [top] if top.is_file() else sorted(top.rglob("*")):
             if path.suffix == ".md":
-                texts.append(split_solutions(student_text(path.read_text(encoding="utf-8")))[0])
+                text = student_text(path.read_text(encoding="utf-8"))
+                released = path.relative_to(root).as_posix() in keep
+                texts.append(text if released else split_solutions(text)[0])
             elif path.suffix == ".py":
                 texts.append(path.read_text(encoding="utf-8"))
     return "\n".join(" ".join(text.split()) for text in texts)
@@ -216,8 +219,9 @@ def release_toc(toc, hidden_docnames):
         return [release_toc(entry, hidden_docnames) for entry in toc
                 if not (isinstance(entry, dict)
                         and str(entry.get("file", "")).removesuffix(".md") in hidden_docnames)]
-    if isinstance(toc, dict):
-        return {key: release_toc(value, hidden_docnames) for key, value in toc.items()}
+    if isinstance(toc, dict):  # a chapter left without sections loses the (empty) list
+        kept = {key: release_toc(value, hidden_docnames) for key, value in toc.items()}
+        return {key: value for key, value in kept.items() if value != []}
     return toc
 
 
@@ -331,7 +335,8 @@ def build(root=ROOT, out=ROOT / "_build_student", pages=None, student=True, stri
     source, work, html = out / "source", out / "work", out / "html"
     course = (course or load_course()) if student else None
     removed = prepare_sources(root, source, student=student, execute=execute, course=course)
-    public = public_text(source) if student else ""
+    public = public_text(source, {s.source for s in course.sheets if s.solutions_released}
+                         ) if student else ""
     if pages and student:
         hidden = {s.source for s in course.hidden_sheets()}
         pages = [page for page in pages if Path(page).as_posix() not in hidden]
