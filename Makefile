@@ -71,6 +71,12 @@ pdf: $(STAMP)
 	mkdir -p _build/html && cp _build/latex/kursbuch.pdf _build/html/kursbuch.pdf
 	$(BIN)/python -m tools.student_build --pdf
 
+# One PDF per released sheet (kurs.yml): for students into _build_student/html/blaetter/
+# (the student edition's sheets overview links them), with solutions for tutors into
+# _build/html/blaetter/. Only the sheets execute (from the cache of make book, if any).
+sheets: data
+	$(BIN)/python -m tools.sheets
+
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not browser"
 

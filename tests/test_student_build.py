@@ -414,3 +414,20 @@ def test_release_sheets_1_to_3_with_the_solutions_of_sheet_1(tmp_path):
     overview = visible_text((student / "psets" / "index.html").read_text(encoding="utf-8"))
     assert course.sheet(3).due_text in overview and course.sheet(4).due_text not in overview
     assert str(course.sheet(3).total_points) in overview
+
+
+def test_an_html_build_keeps_the_pdfs_of_make_pdf_and_make_sheets(tmp_path):
+    """make student after make pdf / make sheets: the PDFs the pages link stay."""
+    from tools.student_build import replace_html
+
+    html, built = tmp_path / "html", tmp_path / "neu"
+    (html / "blaetter").mkdir(parents=True)
+    (html / "kursbuch-studierende.pdf").write_bytes(b"%PDF buch")
+    (html / "blaetter" / "blatt-01.pdf").write_bytes(b"%PDF blatt")
+    (html / "alt.html").write_text("alt", encoding="utf-8")
+    built.mkdir()
+    (built / "index.html").write_text("neu", encoding="utf-8")
+    replace_html(built, html)
+    assert (html / "kursbuch-studierende.pdf").read_bytes() == b"%PDF buch"
+    assert (html / "blaetter" / "blatt-01.pdf").read_bytes() == b"%PDF blatt"
+    assert (html / "index.html").is_file() and not (html / "alt.html").exists()

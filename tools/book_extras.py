@@ -6,7 +6,8 @@
 - takes the course's title, semester and instructors from the course file ``kurs.yml``
   (tools/course.py) at every build: HTML and PDF title, author, copyright, logo text,
   meta description and the substitutions ``{{ kurs_titel }}``, ``{{ kurs_semester }}``,
-  ``{{ kurs_lehrende }}`` and per sheet ``{{ blatt_3_abgabe }}``, ``{{ blatt_3_punkte }}``; ``course_edition: studierende`` (set by
+  ``{{ kurs_lehrende }}`` and per sheet ``{{ blatt_3_abgabe }}``, ``{{ blatt_3_punkte }}``, ``{{ blatt_3_pdf }}``
+  (links to the sheet's PDFs of ``make sheets``, in psets/); ``course_edition: studierende`` (set by
   tools/student_build.py) adds "(Studierendenausgabe)" to the title;
 - names the tasks of the sheets "Aufgabe 3.1" (sphinx-exercise says "Übung"), one name
   in headings, references and the PDF;
@@ -192,12 +193,21 @@ def _course_config(app, config):
     logo = config.html_theme_options.setdefault("logo", {})
     logo["alt_text"] = f"{title}: zur Startseite"
     config.book_description = f"{course.title}, {course.semester}. {config.book_description}".strip()
-    config.latex_documents = [(start, target, title, course.instructors_text, *rest)
-                              for start, target, _title, _author, *rest in config.latex_documents]
+    # The book's title page (not the sheets' of tools/sheets.py, which start elsewhere).
+    config.latex_documents = [
+        (start, target, title, course.instructors_text, *rest) if start == config.root_doc
+        else (start, target, old_title, author, *rest)
+        for start, target, old_title, author, *rest in config.latex_documents]
     sheets = {}
     for sheet in course.sheets:
         sheets[f"blatt_{sheet.number}_abgabe"] = sheet.due_text
         sheets[f"blatt_{sheet.number}_punkte"] = str(sheet.total_points)
+        # make sheets (tools/sheets.py) puts the PDFs into blaetter/ of each edition.
+        links = [f'<a href="../blaetter/{sheet.pdf_name}" download>PDF</a>']
+        if config.course_edition != "studierende":
+            links.append(f'<a href="../blaetter/{sheet.solutions_pdf_name}" download>'
+                         "mit Lösungen</a>")
+        sheets[f"blatt_{sheet.number}_pdf"] = ", ".join(links)
     config.myst_substitutions = {**config.myst_substitutions, **sheets,
                                  "kurs_titel": course.title, "kurs_semester": course.semester,
                                  "kurs_lehrende": course.instructors_text}
