@@ -17,7 +17,7 @@ BUILD_FLAGS ?= -n -W --keep-going
 # (containers, course machines) JupyterLab refuses to start without --allow-root.
 LAB_OPTS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help venv data lab book book-fresh student pdf sheets test browser-test lint bench clean
+.PHONY: help venv data lab book book-fresh student pdf sheets test browser-test lint bench clean grade
 
 help:
 	@echo "make book    – Umgebung anlegen und das ganze Buch mit Ausführung bauen"
@@ -28,6 +28,7 @@ help:
 	@echo "make pdf     – beide Ausgaben als PDF (nach make book und make student)"
 	@echo "make sheets  – je Blatt ein PDF für Studierende und eines mit Lösungen (Tutorien)"
 	@echo "make bench   – Geschwindigkeitsvergleich der MLP-Implementierungen"
+	@echo "make grade BLATT=3 ABGABEN=ordner/ – Abgaben mit nbgrader bewerten (CSV, Rückmeldungen)"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -89,6 +90,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m codes.bench_mlp
+
+# Grade the handed-in notebooks of one sheet with nbgrader (README: "Abgaben bewerten").
+# Options of tools/grade.py in GRADE_FLAGS, e.g. GRADE_FLAGS="--db-url postgresql+psycopg://…".
+grade: $(STAMP)
+	@test -n "$(BLATT)" && test -n "$(ABGABEN)" || { echo "Aufruf: make grade BLATT=3 ABGABEN=ordner/" >&2; exit 1; }
+	PYTHONPATH=$(CURDIR) $(BIN)/python -m tools.grade $(BLATT) $(ABGABEN) $(GRADE_FLAGS)
 
 clean:
 	rm -rf _build _build_student

@@ -381,7 +381,7 @@ def test_release_sheets_1_to_3_with_the_solutions_of_sheet_1(tmp_path):
     code, _ = build(book, tmp_path / "lehrende", student=False, strict=False, execute=False)
     assert code == 0
     code, _ = build(book, tmp_path / "studierende", student=True, strict=False, execute=False,
-                    course=course)
+                    course=course, notebooks=True)
     assert code == 0, "Leck-Suche oder Bau fehlgeschlagen"
     teacher, student = tmp_path / "lehrende" / "html", tmp_path / "studierende" / "html"
     assert (teacher / "psets" / "blatt_04_pytorch.html").is_file()
@@ -410,6 +410,18 @@ def test_release_sheets_1_to_3_with_the_solutions_of_sheet_1(tmp_path):
     assert "Siehe Aufgabe 4.1 im Übungsblatt 4." in chapter3
     assert "Aufgabe 4.1" in visible_text((teacher / "chapters" / "03_mlp" / "index.html")
                                          .read_text(encoding="utf-8"))
+    # Each released sheet offers its notebook (nbgrader release version) on its page and
+    # in the code zip; the leak scan (code 0 above) covered both.
+    with zipfile.ZipFile(student / "nn-kursbuch-code.zip") as archive:
+        zipped = {Path(name).name for name in archive.namelist() if "/blaetter/" in name}
+        readme = archive.read("nn-kursbuch-code/LIESMICH.txt").decode("utf-8")
+    assert zipped == {"blatt_01.ipynb", "blatt_02.ipynb", "blatt_03.ipynb"}
+    assert "blaetter/" in readme and "Notebooks (.ipynb) des Buches" not in readme
+    for number, page in pages.items():
+        links = re.findall(r'href="([^"]+\.ipynb)"', page)
+        assert any(link.endswith(f"blatt_{number:02d}.ipynb") for link in links), number
+        target = (student / "psets" / next(link for link in links if "_downloads" in link))
+        assert target.resolve().is_file() and "IHR" in target.read_text(encoding="utf-8")
     # The overview lists what exists, with due dates and points from the course file.
     overview = visible_text((student / "psets" / "index.html").read_text(encoding="utf-8"))
     assert course.sheet(3).due_text in overview and course.sheet(4).due_text not in overview

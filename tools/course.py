@@ -13,7 +13,7 @@ entry stops with a German message that names the entry and says what to write in
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -37,6 +37,9 @@ class Sheet:
     due: dt.date | None
     solutions_released: bool
     points: dict                   # task label -> points, in the sheet's order
+    # task label -> {part -> points} where the course file splits a task into graded parts
+    # (e.g. {softmax: 3, herleitung: 9}); tools/sheet_notebooks.py makes one grading cell each
+    parts: dict = field(default_factory=dict)
 
     @property
     def source(self) -> str:
@@ -129,11 +132,24 @@ def _sheet(number, entry, where: str) -> Sheet:
     if unknown:
         raise CourseFileError(f"{where}: unbekannte Aufgabe(n) {', '.join(unknown)}; "
                               f"das Blatt hat {', '.join(labels)}.")
+    parts = {}
     for label, value in points.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise CourseFileError(f"{where}: Punkte für {label} müssen eine Zahl ≥ 0 sein, nicht {value!r}.")
-    ordered = {label: points[label] for label in labels if label in points}
-    return Sheet(int(number), path, released, due, solutions, ordered)
+        if isinstance(value, dict) and value:  # points per part: {teil: punkte, ...}
+            for part, part_points in value.items():
+                _check_points(part_points, f"{where}: Punkte für {label}, Teil {part}")
+            parts[label] = dict(value)
+        else:
+            _check_points(value, f"{where}: Punkte für {label}")
+    ordered = {label: (sum(parts[label].values()) if label in parts else points[label])
+               for label in labels if label in points}
+    return Sheet(int(number), path, released, due, solutions, ordered,
+                 {label: parts[label] for label in ordered if label in parts})
+
+
+def _check_points(value, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise CourseFileError(f"{where} müssen eine Zahl ≥ 0 sein (oder, je Teil, eine Zuordnung "
+                              f"wie {{code: 4, herleitung: 6}}), nicht {value!r}.")
 
 
 def load_course(path: Path | str = COURSE_FILE) -> Course:

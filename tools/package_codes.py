@@ -26,6 +26,9 @@ FOLDER = "nn-kursbuch-code"  # everything unpacks into this one folder
 # Besides the package: what `pip install -r requirements.txt` needs to install it.
 EXTRA_FILES = ("pyproject.toml", "requirements.txt")
 SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints"}
+# The student edition (tools/student_build.py) writes the sheets' notebooks here in its
+# copy of the sources; the zip then holds them in blaetter/.
+NOTEBOOK_DIR = "psets/notebooks"
 SKIP_SUFFIXES = {".pyc", ".pyo"}
 # Fixed timestamp: the same code gives a byte-identical zip.
 ZIP_DATE = (2026, 1, 1, 0, 0, 0)
@@ -52,7 +55,20 @@ Seite als Quelltext (.md) herunter, legen Sie sie in diesen Ordner, starten Sie
 Daten: MNIST wird beim ersten Aufruf heruntergeladen und im Cache (~/.cache/nn-kursbuch)
 abgelegt. Liegen die IDX-Dateien schon vor, setzen Sie NN_DATA_DIR auf den Ordner, der
 `mnist/` enthält (am besten als absoluten Pfad). QM9 kommt mit dem Paket qm9pack.
+{notebooks}"""
+
+NOTEBOOKS = """
+Übungsblätter: Im Ordner blaetter/ liegt zu jedem veröffentlichten Blatt das Notebook, das
+Sie bearbeiten und abgeben (z. B. blaetter/blatt_03.ipynb). Öffnen Sie es mit
+`jupyter lab` in dieser Umgebung, schreiben Sie Ihre Lösungen an die Stellen mit
+„IHR CODE HIER“ bzw. „IHRE ANTWORT HIER“ und prüfen Sie Ihre Funktionen mit den
+Selbsttests im Notebook.
 """
+
+
+def sheet_notebooks(root=ROOT):
+    """The sheets' notebooks in ``root`` (only in the student edition's sources)."""
+    return sorted((Path(root) / NOTEBOOK_DIR).glob("*.ipynb"))
 
 
 def readme(root=ROOT):
@@ -61,7 +77,8 @@ def readme(root=ROOT):
     course = load_course(course_file if course_file.is_file() else ROOT / "kurs.yml")
     title = course.title
     return README.format(title=title, underline="=" * (len(title) + 16),
-                         semester=course.semester, instructors=course.instructors_text)
+                         semester=course.semester, instructors=course.instructors_text,
+                         notebooks=NOTEBOOKS if sheet_notebooks(root) else "")
 
 
 def package_files(root=ROOT):
@@ -87,6 +104,8 @@ def write_zip(target, root=ROOT):
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for relative in package_files(root):
                 _add(archive, f"{FOLDER}/{relative.as_posix()}", (Path(root) / relative).read_bytes())
+            for notebook in sheet_notebooks(root):
+                _add(archive, f"{FOLDER}/blaetter/{notebook.name}", notebook.read_bytes())
             _add(archive, f"{FOLDER}/LIESMICH.txt", readme(root).encode("utf-8"))
     return target
 

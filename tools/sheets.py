@@ -97,7 +97,7 @@ def configure(source, course, sheets, tutors):
         name = sheet.solutions_pdf_name if tutors else sheet.pdf_name
         # The author slot carries the header's line (Sphinx escapes it for LaTeX).
         documents.append([sheet.docname, name.replace(".pdf", ".tex"), title,
-                          f"{due} · {points}", "manual"])
+                          f"{due} · {points}", "jupyterBook"])
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx["latex_documents"] = documents
     elements = sphinx.setdefault("latex_elements", {})

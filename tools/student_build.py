@@ -41,6 +41,7 @@ from pathlib import Path
 import yaml
 
 from tools.course import load_course
+from tools.package_codes import NOTEBOOK_DIR
 from tools.preview import preview_toc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -225,13 +226,40 @@ def release_toc(toc, hidden_docnames):
     return toc
 
 
-def prepare_sources(root, source, student=True, execute=True, course=None):
+NOTEBOOK_BOX = """
+```{{admonition}} Das Notebook zu diesem Blatt
+Bearbeiten und abgeben: {{download}}`{name} <{link}>` enthält die Aufgaben, Platzhalter für
+Ihre Antworten („IHR CODE HIER“, „IHRE ANTWORT HIER“) und die Selbsttests. Es liegt auch im
+{{codes-zip}}`Code-Archiv` (Ordner `blaetter/`); öffnen Sie es in JupyterLab mit der Umgebung
+aus dem Archiv (`LIESMICH.txt`).
+```
+"""
+
+
+def add_sheet_notebooks(source, course):
+    """Write the students' notebook of every released sheet (nbgrader's release version,
+    tools/sheet_notebooks.py) into ``source``/NOTEBOOK_DIR and offer it on the sheet's
+    page (a box below the title). The code zip takes them from there."""
+    from tools.sheet_notebooks import release_notebook
+
+    for sheet in course.released_sheets():
+        page = source / sheet.source
+        notebook = release_notebook(sheet, source / NOTEBOOK_DIR)
+        link = Path(notebook).relative_to(page.parent).as_posix()
+        text = page.read_text(encoding="utf-8")
+        title = re.search(r"^# .*\n", text, re.M)
+        box = NOTEBOOK_BOX.format(name=Path(notebook).name, link=link)
+        page.write_text(text[:title.end()] + box + text[title.end():], encoding="utf-8")
+
+
+def prepare_sources(root, source, student=True, execute=True, course=None, notebooks=False):
     """Copy the book from ``root`` to ``source``; for students cut the solutions out.
 
     Returns the list of removed blocks: solutions, and the whole text of every sheet the
     course file (``course``, default: ``load_course()``) has not released. The copy's
     ``_config.yml`` gets ``hide_solutions`` (unless solutions are released) and the
-    student buttons (student edition) and, with ``execute=False``, no execution.
+    student buttons (student edition) and, with ``execute=False``, no execution. With
+    ``notebooks``, the released sheets get their students' notebook (students only).
     """
     root, source = Path(root), Path(source)
     if source.exists():
@@ -268,6 +296,8 @@ def prepare_sources(root, source, student=True, execute=True, course=None):
                                 if int(number) not in {s.number for s in hidden}}
             course_file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
                                    encoding="utf-8")
+        if notebooks:
+            add_sheet_notebooks(source, course)
         toc_file = source / "_toc.yml"
         if hidden and toc_file.is_file():
             toc = release_toc(yaml.safe_load(toc_file.read_text(encoding="utf-8")),
@@ -322,11 +352,12 @@ def student_buttons(config):
 
 
 def build(root=ROOT, out=ROOT / "_build_student", pages=None, student=True, strict=True,
-          execute=True, pdf=False, course=None):
+          execute=True, pdf=False, course=None, notebooks=False):
     """Build the (student) edition of the book at ``root`` into ``out``/html.
 
     With ``pdf``, the LaTeX builder makes the PDF edition instead: OUT/html/PDF_NAME.
-    ``course`` (default: ``load_course()``) says which sheets and solutions students see.
+    ``course`` (default: ``load_course()``) says which sheets and solutions students see;
+    with ``notebooks`` each released sheet offers its notebook (nbgrader release version).
     Returns ``(return code, number of solutions removed)``. The return code is that of
     jupyter-book, or 1 when text of a removed solution or hidden sheet is found anywhere
     under ``out``.
@@ -334,7 +365,8 @@ def build(root=ROOT, out=ROOT / "_build_student", pages=None, student=True, stri
     out = Path(out).resolve()
     source, work, html = out / "source", out / "work", out / "html"
     course = (course or load_course()) if student else None
-    removed = prepare_sources(root, source, student=student, execute=execute, course=course)
+    removed = prepare_sources(root, source, student=student, execute=execute, course=course,
+                              notebooks=notebooks and student and not pdf)
     public = public_text(source, {s.source for s in course.sheets if s.solutions_released}
                          ) if student else ""
     if pages and student:
@@ -421,7 +453,7 @@ def main():
         sys.exit(2)
     try:
         code, removed = build(out=args.out, pages=args.pages, strict=not args.no_strict,
-                              pdf=args.pdf)
+                              pdf=args.pdf, notebooks=True)
     except (ValueError, OSError) as err:
         print(f"FEHLER: Die Studierendenausgabe ließ sich nicht bauen: {err}", file=sys.stderr)
         sys.exit(1)

@@ -72,7 +72,7 @@ def as_backprop_function(candidate):
     return candidate
 
 
-def check_backprop(fn, verbose=True):
+def check_backprop(fn, verbose=True, seed=0):
     """Check backpropagation: ``fn(net, x, y) -> (grads_w, grads_b)`` or an MLP-like class.
 
     ``net`` is a ``codes.mlp.MLP`` (use ``net.weights``, ``net.biases``,
@@ -83,7 +83,7 @@ def check_backprop(fn, verbose=True):
     require_callable(fn, "eine Funktion fn(net, x, y) oder eine MLP-Klasse mit backprop")
     backprop = as_backprop_function(fn)
     result = CheckResult("check_backprop")
-    for label, net, x, y in backprop_cases():
+    for label, net, x, y in backprop_cases(seed):
         expected_w, expected_b = net.backprop(x, y)
         try:
             answer = call(backprop, copy.deepcopy(net), x.copy(), y.copy())

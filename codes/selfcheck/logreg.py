@@ -61,14 +61,14 @@ def logreg_mistakes(w, b, X, y, expected):
     ]
 
 
-def check_logreg_gradient(fn, verbose=True):
+def check_logreg_gradient(fn, verbose=True, seed=0):
     """Check ``fn(w, b, X, y) -> (grad_w, grad_b)``: gradient of the mean NLL of logistic regression.
 
     X has shape (n, d) (one row per example), y contains 0/1 labels, w shape (d,), b a number.
     """
     require_callable(fn, "eine Funktion fn(w, b, X, y), die (grad_w, grad_b) zurückgibt")
     result = CheckResult("check_logreg_gradient")
-    for label, w, b, X, y in logreg_inputs():
+    for label, w, b, X, y in logreg_inputs(seed):
         w64, X64 = w.astype(np.float64), X.astype(np.float64)
         expected = flat(reference_gradient(w64, float(b), X64, y))
         try:

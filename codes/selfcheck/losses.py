@@ -38,12 +38,12 @@ def bce_mistakes(a, y):
     ]
 
 
-def check_binary_cross_entropy(fn, verbose=True):
+def check_binary_cross_entropy(fn, verbose=True, seed=0):
     """Check ``fn(a, y)``: the mean binary cross-entropy of logits a (n,) and labels y (n,)."""
     require_callable(fn, "eine Funktion fn(a, y), die die mittlere binäre Kreuzentropie "
                          "der Logits a berechnet")
     result = CheckResult("check_binary_cross_entropy")
-    for label, a, y in bce_inputs():
+    for label, a, y in bce_inputs(seed):
         a64 = a.astype(np.float64)
         with np.errstate(all="ignore"):
             mistakes = bce_mistakes(a64, y)
@@ -93,7 +93,7 @@ def delta_mistakes(a, y):
     ]
 
 
-def check_cross_entropy_gradient(fn, verbose=True):
+def check_cross_entropy_gradient(fn, verbose=True, seed=0):
     """Check ``fn(a, y)`` = delta_L = dl/da_L = softmax(a_L) - y for every row of a batch.
 
     a has shape (n, K) (logits of the output layer), y is one-hot of the same shape.
@@ -102,7 +102,7 @@ def check_cross_entropy_gradient(fn, verbose=True):
                          "berechnet")
     result = CheckResult("check_cross_entropy_gradient")
     loss, softmax = CrossEntropy(), Softmax()
-    for label, a, y in delta_inputs():
+    for label, a, y in delta_inputs(seed):
         a64, y64 = a.astype(np.float64), y.astype(np.float64)
         expected = loss.delta(a64, softmax(a64), y64, softmax)
         with np.errstate(all="ignore"):
