@@ -104,7 +104,9 @@ def configure(source, course, sheets, tutors):
     elements["preamble"] = elements.get("preamble", "") + "\n" + preamble(course, tutors)
     elements["tableofcontents"] = ""
     elements["extraclassoptions"] = "openany,oneside"
-    config.setdefault("latex", {})["latex_documents"] = {"targetname": documents[0][1]}
+    # jupyter-book overrides a single document's title and file name with these.
+    config.setdefault("latex", {})["latex_documents"] = {"targetname": documents[0][1],
+                                                         "title": documents[0][2]}
     # Only the sheets built here execute; the other pages are read for the references.
     built = {sheet.source for sheet in sheets}
     others = [s.source for s in course.sheets if s.source not in built]
