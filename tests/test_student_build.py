@@ -443,3 +443,19 @@ def test_an_html_build_keeps_the_pdfs_of_make_pdf_and_make_sheets(tmp_path):
     assert (html / "kursbuch-studierende.pdf").read_bytes() == b"%PDF buch"
     assert (html / "blaetter" / "blatt-01.pdf").read_bytes() == b"%PDF blatt"
     assert (html / "index.html").is_file() and not (html / "alt.html").exists()
+
+
+def test_source_downloads_are_downloads_not_tabs():
+    """A server without a charset garbles the umlauts of a .md opened in a tab."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        from book_extras import download_source_links
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    page = ('<a href="../_sources/psets/index.md" target="_blank"\n   class="btn">'
+            '<a href="https://example.org" target="_blank">')
+    fixed = download_source_links(page)
+    assert '<a href="../_sources/psets/index.md" download\n' in fixed
+    assert '<a href="https://example.org" target="_blank">' in fixed
