@@ -256,7 +256,8 @@ def test_student_html_has_no_solutions_but_instructor_html_does(tmp_path):
     html = {}
     for variant in ("lehrende", "studierende"):
         code, removed = build(book, tmp_path / variant, pages=pages,
-                              student=variant == "studierende", strict=False, execute=False)
+                              student=variant == "studierende", strict=False, execute=False,
+                              course=course_with(tmp_path, released=range(1, 7)))
         assert code == 0
         html[variant] = {p.stem: (tmp_path / variant / "html" / "psets" / f"{p.stem}.html")
                          .read_text(encoding="utf-8") for p in SHEETS}
@@ -308,7 +309,8 @@ def test_prepared_student_sources_hide_solutions_and_keep_the_config(tmp_path):
 
     from tools.student_build import prepare_sources
 
-    removed = len(prepare_sources(ROOT, tmp_path / "source"))
+    removed = len(prepare_sources(ROOT, tmp_path / "source",
+                                  course=course_with(tmp_path, released=range(1, 7))))
     config = yaml.safe_load((tmp_path / "source" / "_config.yml").read_text(encoding="utf-8"))
     original = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     assert config["sphinx"]["config"]["hide_solutions"] is True
