@@ -46,7 +46,7 @@ def test_the_course_file_is_the_only_place_of_title_semester_and_instructors():
     assert course.title in text and course.semester in text and course.instructors_text in text
     extras = (ROOT / "tools" / "book_extras.py").read_text(encoding="utf-8")
     for setting in ("config.html_title", "config.author", "config.copyright",
-                    'logo["alt_text"]', "config.book_description", "config.latex_documents"):
+                    'logo["alt_text"]', "config.book_description", "config.latex_documents ="):
         assert setting in extras, setting
 
 
@@ -78,6 +78,8 @@ def test_build_config_follows_the_course_file(tmp_path):
     assert config.copyright == "Sommersemester 2027, Prof. A, Dr. B"
     assert config.html_theme_options["logo"]["alt_text"].startswith("Deep Learning I")
     assert config.book_description.startswith("Deep Learning I, Sommersemester 2027.")
+    app.config, app.builder = config, SimpleNamespace(format="latex")
+    assert book_extras._course_title_page(app, None) == []
     assert config.latex_documents[0][2:4] == ("Deep Learning I (Studierendenausgabe)",
                                               "Prof. A, Dr. B")
     assert config.latex_documents[1][2] == "Blatt"   # the sheets keep their own titles

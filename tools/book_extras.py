@@ -193,11 +193,6 @@ def _course_config(app, config):
     logo = config.html_theme_options.setdefault("logo", {})
     logo["alt_text"] = f"{title}: zur Startseite"
     config.book_description = f"{course.title}, {course.semester}. {config.book_description}".strip()
-    # The book's title page (not the sheets' of tools/sheets.py, which start elsewhere).
-    config.latex_documents = [
-        (start, target, title, course.instructors_text, *rest) if start == config.root_doc
-        else (start, target, old_title, author, *rest)
-        for start, target, old_title, author, *rest in config.latex_documents]
     sheets = {}
     for sheet in course.sheets:
         sheets[f"blatt_{sheet.number}_abgabe"] = sheet.due_text
@@ -232,8 +227,25 @@ def _download_sources(app, exception):
             page.write_text(fixed, encoding="utf-8")
 
 
+def _course_title_page(app, env):
+    """The PDF title page of the book with the course's title and instructors.
+
+    Set after reading (env-updated): jupyter-book fills in its own title only after Sphinx
+    started, and ``latex_documents`` must not be read before the root document is known.
+    The sheets of tools/sheets.py start elsewhere and keep their titles.
+    """
+    config = app.config
+    if app.builder.format == "latex":
+        config.latex_documents = [
+            (start, target, config.html_title, config.author, *rest)
+            if start == config.root_doc else (start, target, title, author, *rest)
+            for start, target, title, author, *rest in config.latex_documents]
+    return []
+
+
 def setup(app):
     app.setup_extension("sphinx_exercise")
+    app.connect("env-updated", _course_title_page)
     app.connect("build-finished", _download_sources)
     # First registered catalog wins; sphinx-exercise's German one becomes our fallback.
     sphinx.locale.translators[("general", "exercise")] = TaskNames()
