@@ -106,8 +106,13 @@ def test_nothing_web_only_in_the_pdf(pdf):
 
 def solution_sentences():
     """Plain prose lines (no markup) of every solution in the problem sheets."""
+    from tools.course import load_course
+
+    released = {s.path for s in load_course().sheets if s.solutions_released}
     sentences = []
     for sheet in sorted((ROOT / "psets").glob("blatt_*.md")):
+        if sheet in released:  # kurs.yml: loesungen_veroeffentlicht
+            continue
         text = sheet.read_text(encoding="utf-8")
         kept = set(strip_solutions(text)[0].splitlines())
         for raw in text.splitlines():
@@ -126,7 +131,11 @@ def test_student_pdf_has_no_solution_text():
     assert len(found) >= 0.8 * len(sentences), f"nur {len(found)}/{len(sentences)} in der Lehrendenausgabe"
     leaked = [s for s in sentences if squeeze(s) in student]
     assert not leaked, "Lösungstext in der Studierendenausgabe:\n" + "\n".join(leaked[:5])
-    titles = re.findall(r"Lösung zu Aufgabe \d+\.\d+", text_of(STUDENT))
+    from tools.course import load_course
+
+    released = {s.number for s in load_course().sheets if s.solutions_released}
+    titles = [t for t in re.findall(r"Lösung zu Aufgabe (\d+)\.\d+", text_of(STUDENT))
+              if int(t) not in released]  # kurs.yml: loesungen_veroeffentlicht
     assert not titles, f"Lösungen in der Studierendenausgabe: {titles[:5]}"
 
 
