@@ -17,8 +17,11 @@ BUILD_FLAGS ?= -n -W --keep-going
 # core, one thread each, the longest first; NN_JOBS=2 caps the processes), with progress
 # lines; jupyter-book then finds every page in the cache. PRE_EXECUTE=true: serial as before.
 PRE_EXECUTE ?= $(BIN)/python -m tools.parallel_build
+# Options for jupyter-lab, e.g. `make lab LAB_OPTS="--port 8890 --no-browser"`. As root
+# (containers, course machines) JupyterLab refuses to start without --allow-root.
+LAB_OPTS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help venv data lab book book-fresh student pdf test browser-test lint bench clean grade
+.PHONY: help venv data lab book book-fresh student pdf sheets test browser-test lint bench clean grade
 
 help:
 	@echo "make book    – Umgebung anlegen und das ganze Buch mit Ausführung bauen"
@@ -27,6 +30,7 @@ help:
 	@echo "make lab     – JupyterLab: die Kapitel als Notebooks öffnen und ausführen"
 	@echo "make student – Studierendenausgabe ohne Lösungen nach _build_student/"
 	@echo "make pdf     – beide Ausgaben als PDF (nach make book und make student)"
+	@echo "make sheets  – je Blatt ein PDF für Studierende und eines mit Lösungen (Tutorien)"
 	@echo "make bench   – Kalibrierung und Geschwindigkeitsvergleich der MLP-Implementierungen"
 	@echo "make grade BLATT=3 ABGABEN=ordner/ – Abgaben mit nbgrader bewerten (CSV, Rückmeldungen)"
 
@@ -56,10 +60,13 @@ book-fresh: data
 
 # JupyterLab in the project's environment; jupytext opens the MyST pages (.md) as
 # notebooks on a double click (tools/lab/overrides.json sets the default viewer).
-# Without the data JupyterLab still starts (chapter 1 needs none).
+# Without the data JupyterLab still starts (chapter 1 needs none). The kernel is registered
+# as "Python 3", the name in the pages' headers: with jupytext.toml, running and saving a
+# page leaves its file as it was.
 lab: $(STAMP)
 	@$(BIN)/python -m codes.data || echo "make lab: ohne die Daten läuft nur Kapitel 1 (die anderen brauchen MNIST oder QM9); JupyterLab startet trotzdem." >&2
-	$(BIN)/jupyter-lab --LabApp.app_settings_dir=$(CURDIR)/tools/lab
+	@$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
+	$(BIN)/jupyter-lab --LabApp.app_settings_dir=$(CURDIR)/tools/lab $(LAB_OPTS)
 
 student: data
 	$(BIN)/python -m tools.student_build
@@ -71,6 +78,12 @@ pdf: $(STAMP)
 	$(BIN)/jupyter-book build . --builder pdflatex $(BUILD_FLAGS)
 	mkdir -p _build/html && cp _build/latex/kursbuch.pdf _build/html/kursbuch.pdf
 	$(BIN)/python -m tools.student_build --pdf
+
+# One PDF per released sheet (kurs.yml): for students into _build_student/html/blaetter/
+# (the student edition's sheets overview links them), with solutions for tutors into
+# _build/html/blaetter/. Only the sheets execute (from the cache of make book, if any).
+sheets: data
+	$(BIN)/python -m tools.sheets
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not browser"

@@ -97,6 +97,7 @@ def tiny():
 def env(tmp_path, monkeypatch):
     """No NN_DATA_DIR, an empty cache under tmp_path; yields the MNIST cache folder."""
     monkeypatch.delenv("NN_DATA_DIR", raising=False)
+    monkeypatch.setattr("codes.data._files.SHARED_DATA", tmp_path / "no-shared-data")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     return tmp_path / "cache/nn-kursbuch/mnist"
 

@@ -106,8 +106,13 @@ def test_nothing_web_only_in_the_pdf(pdf):
 
 def solution_sentences():
     """Plain prose lines (no markup) of every solution in the problem sheets."""
+    from tools.course import load_course
+
+    released = {s.path for s in load_course().sheets if s.solutions_released}
     sentences = []
     for sheet in sorted((ROOT / "psets").glob("blatt_*.md")):
+        if sheet in released:  # kurs.yml: loesungen_veroeffentlicht
+            continue
         text = sheet.read_text(encoding="utf-8")
         kept = set(strip_solutions(text)[0].splitlines())
         for raw in text.splitlines():
@@ -126,7 +131,11 @@ def test_student_pdf_has_no_solution_text():
     assert len(found) >= 0.8 * len(sentences), f"nur {len(found)}/{len(sentences)} in der Lehrendenausgabe"
     leaked = [s for s in sentences if squeeze(s) in student]
     assert not leaked, "Lösungstext in der Studierendenausgabe:\n" + "\n".join(leaked[:5])
-    titles = re.findall(r"Lösung zu Übung \d+\.\d+", text_of(STUDENT))
+    from tools.course import load_course
+
+    released = {s.number for s in load_course().sheets if s.solutions_released}
+    titles = [t for t in re.findall(r"Lösung zu Aufgabe (\d+)\.\d+", text_of(STUDENT))
+              if int(t) not in released]  # kurs.yml: loesungen_veroeffentlicht
     assert not titles, f"Lösungen in der Studierendenausgabe: {titles[:5]}"
 
 
@@ -184,3 +193,69 @@ def test_html_table_becomes_a_real_table():
     rows = [[entry.astext() for entry in row.children] for row in html_table(styled.to_html()).findall(nodes.row)]
     assert rows == [["lr", "val_acc"], ["0.010000", "82,6 %"]]
     assert html_table("<p>kein Tisch</p>") is None
+
+
+# --- One PDF per sheet (make sheets, tools/sheets.py) ------------------------------------
+
+def test_sheet_header_has_course_due_date_points_and_fields_for_students_only():
+    from tools.course import load_course
+    from tools.sheets import header_lines, preamble
+
+    course = load_course()
+    sheet = course.sheet(3)
+    due, points = header_lines(sheet)
+    assert due == f"Abgabe bis {sheet.due_text}"
+    assert points.startswith("Aufgabe 3.1: ") and f"zusammen {sheet.total_points} P." in points
+    for label, value in sheet.points.items():
+        assert f": {value} P." in points, label
+    student, tutors = preamble(course, tutors=False), preamble(course, tutors=True)
+    assert "Matrikelnummer" in student and "Name:" in student
+    assert "Matrikelnummer" not in tutors and "Musterlösung" in tutors
+    assert course.semester in student and r"\renewcommand\sphinxmaketitle" in student
+
+
+def test_sheets_configuration_has_one_latex_document_per_sheet(tmp_path):
+    import yaml
+
+    from tools.course import load_course
+    from tools.sheets import configure
+
+    course = load_course()
+    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
+    configure(tmp_path, course, [course.sheet(1), course.sheet(3)], tutors=True)
+    config = yaml.safe_load((tmp_path / "_config.yml").read_text(encoding="utf-8"))
+    documents = config["sphinx"]["config"]["latex_documents"]
+    assert [d[:2] for d in documents] == [["psets/blatt_01_einfuehrung", "blatt-01-loesungen.tex"],
+                                          ["psets/blatt_03_mlp", "blatt-03-loesungen.tex"]]
+    assert documents[1][2] == "Übungsblatt 3: MLP und Backpropagation – Musterlösung"
+    # Only the sheets built here execute.
+    excluded = config["execute"]["exclude_patterns"]
+    assert "psets/blatt_02_logreg_slp.md" in excluded and "psets/blatt_03_mlp.md" not in excluded
+
+
+def _sheet_pdfs(folder, pattern):
+    pdfs = sorted(folder.glob(pattern)) if folder.is_dir() else []
+    if not pdfs:
+        pytest.skip(f"keine Blatt-PDFs in {folder.relative_to(ROOT)} (make sheets)")
+    return pdfs
+
+
+def test_student_sheet_pdfs_start_with_the_header_and_hold_no_solutions():
+    from tools.course import load_course
+
+    course = load_course()
+    for pdf in _sheet_pdfs(ROOT / "_build_student" / "html" / "blaetter", "blatt-??.pdf"):
+        sheet = course.sheet(int(pdf.stem.split("-")[1]))
+        first = poppler("pdftotext", "-l", "1", "-enc", "UTF-8", str(pdf), "-")
+        for expected in (course.title, course.semester, f"Abgabe bis {sheet.due_text}",
+                         "Name:", "Matrikelnummer:", f"Aufgabe {sheet.number}.1"):
+            assert squeeze(expected) in squeeze(first), f"{pdf.name}: {expected!r} fehlt"
+        text = poppler("pdftotext", "-enc", "UTF-8", str(pdf), "-")
+        if not sheet.solutions_released:
+            assert "Lösung zu" not in text, pdf.name
+
+
+def test_tutor_sheet_pdfs_hold_the_solutions():
+    for pdf in _sheet_pdfs(ROOT / "_build" / "html" / "blaetter", "blatt-??-loesungen.pdf"):
+        text = poppler("pdftotext", "-enc", "UTF-8", str(pdf), "-")
+        assert "Musterlösung" in text and "Lösung zu Aufgabe" in text, pdf.name

@@ -256,7 +256,8 @@ def test_student_html_has_no_solutions_but_instructor_html_does(tmp_path):
     html = {}
     for variant in ("lehrende", "studierende"):
         code, removed = build(book, tmp_path / variant, pages=pages,
-                              student=variant == "studierende", strict=False, execute=False)
+                              student=variant == "studierende", strict=False, execute=False,
+                              course=course_with(tmp_path, released=range(1, 7)))
         assert code == 0
         html[variant] = {p.stem: (tmp_path / variant / "html" / "psets" / f"{p.stem}.html")
                          .read_text(encoding="utf-8") for p in SHEETS}
@@ -308,7 +309,8 @@ def test_prepared_student_sources_hide_solutions_and_keep_the_config(tmp_path):
 
     from tools.student_build import prepare_sources
 
-    removed = len(prepare_sources(ROOT, tmp_path / "source"))
+    removed = len(prepare_sources(ROOT, tmp_path / "source",
+                                  course=course_with(tmp_path, released=range(1, 7))))
     config = yaml.safe_load((tmp_path / "source" / "_config.yml").read_text(encoding="utf-8"))
     original = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     assert config["sphinx"]["config"]["hide_solutions"] is True
@@ -317,3 +319,145 @@ def test_prepared_student_sources_hide_solutions_and_keep_the_config(tmp_path):
     assert removed == sum(p.read_text(encoding="utf-8").count("{exercise}") for p in SHEETS)
     assert not (tmp_path / "source" / ".venv").exists()
     assert not (tmp_path / "source" / "_build").exists()
+
+
+# --- Release per sheet (kurs.yml) ---------------------------------------------------
+
+def course_with(tmp_path, released, solutions=()):
+    """A course file like kurs.yml with only ``released`` sheets and ``solutions`` out."""
+    from tools.course import load_course
+
+    data = yaml.safe_load((ROOT / "kurs.yml").read_text(encoding="utf-8"))
+    for number, entry in data["blaetter"].items():
+        entry["veroeffentlicht"] = number in released
+        entry["loesungen_veroeffentlicht"] = number in solutions
+    path = tmp_path / "kurs.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return load_course(path)
+
+
+def test_hidden_sheets_are_unlinked_with_their_stable_numbers(tmp_path):
+    from tools.student_build import release_toc, unlink_hidden
+
+    course = course_with(tmp_path, released=(1, 2, 3))
+    text = ("Siehe {numref}`ex-b4-residual` und {doc}`../../psets/blatt_04_pytorch`.\n"
+            "| {doc}`blatt_05_lstm` | LSTM |\n| {doc}`blatt_03_mlp` | MLP |\n"
+            "Auch {ref}`Text <ex-b6-grid>` und {numref}`ex-b3-backprop`.\n")
+    fixed = unlink_hidden(text, course.hidden_sheets())
+    assert fixed == ("Siehe Aufgabe 4.2 und Übungsblatt 4.\n| {doc}`blatt_03_mlp` | MLP |\n"
+                     "Auch Aufgabe 6.2 und {numref}`ex-b3-backprop`.\n")
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    released = release_toc(toc, {s.docname for s in course.hidden_sheets()})
+    assert "blatt_04" not in str(released) and "blatt_03" in str(released)
+    # Chapters stay where they are: their numbers (and the tasks' numbers) do not change.
+    chapters = [c["file"] for c in released["parts"][0]["chapters"]]
+    assert chapters == [c["file"] for c in toc["parts"][0]["chapters"]]
+
+
+def _small_book(folder):
+    """The real sheets and overview, with every chapter a one-line stub (no execution)."""
+    shutil.copytree(ROOT, folder, ignore=SKIP)
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    chapters = toc["parts"][0]["chapters"]
+    for number, chapter in enumerate(chapters, start=1):
+        chapter["sections"] = [s for s in chapter["sections"] if s["file"].startswith("psets/")]
+        text = f"# Kapitel {number}\n\nText.\n"
+        if number == 3:  # a chapter that cites a task of a later sheet
+            text += "\nSiehe {numref}`ex-b4-params` im {doc}`../../psets/blatt_04_pytorch`.\n"
+        (folder / f"{chapter['file']}.md").write_text(text, encoding="utf-8")
+    (folder / "intro.md").write_text("# {{ kurs_titel }}\n\nWillkommen.\n", encoding="utf-8")
+    small = {"format": "jb-book", "root": "intro",
+             "parts": [toc["parts"][0], {"caption": "Übungen", "chapters": [{"file": "psets/index"}]}]}
+    (folder / "_toc.yml").write_text(yaml.safe_dump(small, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+TASK_NUMBER = re.compile(r"Aufgabe (\d+\.\d+)")
+
+
+def test_release_sheets_1_to_3_with_the_solutions_of_sheet_1(tmp_path):
+    """Release 1–3 and the solutions of sheet 1: 4–6 appear nowhere, only sheet 1 has
+    solutions, every number is the instructor edition's."""
+    book = _small_book(tmp_path / "buch")
+    course = course_with(tmp_path, released=(1, 2, 3), solutions=(1,))
+    code, _ = build(book, tmp_path / "lehrende", student=False, strict=False, execute=False)
+    assert code == 0
+    code, _ = build(book, tmp_path / "studierende", student=True, strict=False, execute=False,
+                    course=course, notebooks=True)
+    assert code == 0, "Leck-Suche oder Bau fehlgeschlagen"
+    teacher, student = tmp_path / "lehrende" / "html", tmp_path / "studierende" / "html"
+    assert (teacher / "psets" / "blatt_04_pytorch.html").is_file()
+    # Sheets 4-6: no page, no source, no entry in search index, objects.inv, zip, overview.
+    hidden = [s for s in course.sheets if not s.released]
+    marks = [mark for s in hidden for mark in
+             (Path(s.docname).name, *s.points, s.path.read_text(encoding="utf-8").split("\n# ")[1]
+              .splitlines()[0])]
+    found = [f"{path}: {mark}" for path, text in readable_texts(tmp_path / "studierende")
+             for mark in marks if mark in text]
+    assert not found, found[:5]
+    # Solutions of sheet 1 only.
+    pages = {s.number: (student / f"{s.docname}.html").read_text(encoding="utf-8")
+             for s in course.sheets if s.released}
+    assert 'class="solution' in pages[1] and "Lösung zu Aufgabe 1.1" in visible_text(pages[1])
+    assert all('class="solution' not in pages[n] for n in (2, 3))
+    # Numbering: the same task numbers in both editions, "Aufgabe 3.1" style; the chapter
+    # that cited a hidden task names its future number as text.
+    for number, page in pages.items():
+        ours = TASK_NUMBER.findall(page)
+        theirs = TASK_NUMBER.findall((teacher / f"{course.sheet(number).docname}.html")
+                                     .read_text(encoding="utf-8"))
+        assert ours and set(ours) == set(theirs), (ours, theirs)
+        assert all(n.startswith(f"{number}.") for n in ours), ours
+    chapter3 = visible_text((student / "chapters" / "03_mlp" / "index.html").read_text(encoding="utf-8"))
+    assert "Siehe Aufgabe 4.1 im Übungsblatt 4." in chapter3
+    assert "Aufgabe 4.1" in visible_text((teacher / "chapters" / "03_mlp" / "index.html")
+                                         .read_text(encoding="utf-8"))
+    # Each released sheet offers its notebook (nbgrader release version) on its page and
+    # in the code zip; the leak scan (code 0 above) covered both.
+    with zipfile.ZipFile(student / "nn-kursbuch-code.zip") as archive:
+        zipped = {Path(name).name for name in archive.namelist() if "/blaetter/" in name}
+        readme = archive.read("nn-kursbuch-code/LIESMICH.txt").decode("utf-8")
+    assert zipped == {"blatt_01.ipynb", "blatt_02.ipynb", "blatt_03.ipynb"}
+    assert "blaetter/" in readme and "Notebooks (.ipynb) des Buches" not in readme
+    for number, page in pages.items():
+        links = re.findall(r'href="([^"]+\.ipynb)"', page)
+        assert any(link.endswith(f"blatt_{number:02d}.ipynb") for link in links), number
+        target = (student / "psets" / next(link for link in links if "_downloads" in link))
+        assert target.resolve().is_file() and "IHR" in target.read_text(encoding="utf-8")
+    # The overview lists what exists, with due dates and points from the course file.
+    overview = visible_text((student / "psets" / "index.html").read_text(encoding="utf-8"))
+    assert course.sheet(3).due_text in overview and course.sheet(4).due_text not in overview
+    assert str(course.sheet(3).total_points) in overview
+
+
+def test_an_html_build_keeps_the_pdfs_of_make_pdf_and_make_sheets(tmp_path):
+    """make student after make pdf / make sheets: the PDFs the pages link stay."""
+    from tools.student_build import replace_html
+
+    html, built = tmp_path / "html", tmp_path / "neu"
+    (html / "blaetter").mkdir(parents=True)
+    (html / "kursbuch-studierende.pdf").write_bytes(b"%PDF buch")
+    (html / "blaetter" / "blatt-01.pdf").write_bytes(b"%PDF blatt")
+    (html / "alt.html").write_text("alt", encoding="utf-8")
+    built.mkdir()
+    (built / "index.html").write_text("neu", encoding="utf-8")
+    replace_html(built, html)
+    assert (html / "kursbuch-studierende.pdf").read_bytes() == b"%PDF buch"
+    assert (html / "blaetter" / "blatt-01.pdf").read_bytes() == b"%PDF blatt"
+    assert (html / "index.html").is_file() and not (html / "alt.html").exists()
+
+
+def test_source_downloads_are_downloads_not_tabs():
+    """A server without a charset garbles the umlauts of a .md opened in a tab."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        from book_extras import download_source_links
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    page = ('<a href="../_sources/psets/index.md" target="_blank"\n   class="btn">'
+            '<a href="https://example.org" target="_blank">')
+    fixed = download_source_links(page)
+    assert '<a href="../_sources/psets/index.md" download\n' in fixed
+    assert '<a href="https://example.org" target="_blank">' in fixed

@@ -3,6 +3,15 @@
 - writes the zip of ``codes/`` (tools/package_codes.py) into the HTML output at every
   build and adds the role ``{codes-zip}`Text``` that links to it from any page;
 - gives every page a ``<meta name="description">`` (config value ``book_description``);
+- takes the course's title, semester and instructors from the course file ``kurs.yml``
+  (tools/course.py) at every build: HTML and PDF title, author, copyright, logo text,
+  meta description and the substitutions ``{{ kurs_titel }}``, ``{{ kurs_semester }}``,
+  ``{{ kurs_lehrende }}`` and per sheet ``{{ blatt_3_abgabe }}``, ``{{ blatt_3_punkte }}``, ``{{ blatt_3_pdf }}``
+  (links to the sheet's PDFs of ``make sheets``, in psets/); ``course_edition: studierende`` (set by
+  tools/student_build.py) adds "(Studierendenausgabe)" to the title;
+- names the tasks of the sheets "Aufgabe 3.1" (sphinx-exercise says "Übung"), one name
+  in headings, references and the PDF;
+- makes the theme's source download buttons (``.md``, ``.ipynb``) real downloads;
 - drops the inline scripts that Sphinx 7.4 puts twice into every page;
 - renders myst-nb's ``{nb-exec-table}`` in German, in book order, with page titles, a
   total and each run time as a multiple of the build's calibration (tools/calibrate.py,
@@ -11,12 +20,16 @@
   current build.
 """
 
+import gettext
 import json
 import posixpath
+import re
 from datetime import datetime
 from html import escape
 from pathlib import Path
 
+import sphinx.locale
+from course import load_course
 from docutils import nodes
 from myst_nb.ext.execution_tables import METADATA_KEY, ExecutionStatsNode, make_stat_table
 from myst_nb.sphinx_ import NbMetadataCollector
@@ -216,8 +229,88 @@ def _drop_duplicate_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+class TaskNames(gettext.NullTranslations):
+    """sphinx-exercise's catalog with the book's names: "Aufgabe 3.1", "Lösung zu Aufgabe 3.1"."""
+
+    NAMES = {"Exercise": "Aufgabe", "Solution to": "Lösung zu"}
+
+    def gettext(self, message):
+        return self.NAMES.get(message) or super().gettext(message)
+
+
+STUDENT_SUFFIX = " (Studierendenausgabe)"
+
+
+def _course_config(app, config):
+    """Course title, semester and instructors from kurs.yml into the Sphinx configuration."""
+    course = load_course(Path(app.srcdir) / "kurs.yml")
+    title = course.title + (STUDENT_SUFFIX if config.course_edition == "studierende" else "")
+    config.project = config.html_title = title
+    config.author = course.instructors_text
+    config.copyright = f"{course.semester}, {course.instructors_text}"
+    config.today = course.semester  # the date line of the PDF title page
+    logo = config.html_theme_options.setdefault("logo", {})
+    logo["alt_text"] = f"{title}: zur Startseite"
+    config.book_description = f"{course.title}, {course.semester}. {config.book_description}".strip()
+    sheets = {}
+    for sheet in course.sheets:
+        sheets[f"blatt_{sheet.number}_abgabe"] = sheet.due_text
+        sheets[f"blatt_{sheet.number}_punkte"] = str(sheet.total_points)
+        # make sheets (tools/sheets.py) puts the PDFs into blaetter/ of each edition.
+        links = [f'<a href="../blaetter/{sheet.pdf_name}" download>PDF</a>']
+        if config.course_edition != "studierende":
+            links.append(f'<a href="../blaetter/{sheet.solutions_pdf_name}" download>'
+                         "mit Lösungen</a>")
+        sheets[f"blatt_{sheet.number}_pdf"] = ", ".join(links)
+    config.myst_substitutions = {**config.myst_substitutions, **sheets,
+                                 "kurs_titel": course.title, "kurs_semester": course.semester,
+                                 "kurs_lehrende": course.instructors_text}
+
+
+SOURCE_LINK = re.compile(r'(<a href="[^"]*_sources/[^"]+")\s+target="_blank"')
+
+
+def download_source_links(text):
+    """The theme's ``.md``/``.ipynb`` buttons download the file instead of opening it in
+    a tab (where a server without a charset shows the umlauts garbled)."""
+    return SOURCE_LINK.sub(r"\1 download", text)
+
+
+def _download_sources(app, exception):
+    if exception or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        fixed = download_source_links(text)
+        if fixed != text:
+            page.write_text(fixed, encoding="utf-8")
+
+
+def _course_title_page(app, env):
+    """The PDF title page of the book with the course's title and instructors.
+
+    Set after reading (env-updated): jupyter-book fills in its own title only after Sphinx
+    started, and ``latex_documents`` must not be read before the root document is known.
+    The sheets of tools/sheets.py start elsewhere and keep their titles.
+    """
+    config = app.config
+    if app.builder.format == "latex":
+        config.latex_documents = [
+            (start, target, config.html_title, config.author, *rest)
+            if start == config.root_doc else (start, target, title, author, *rest)
+            for start, target, title, author, *rest in config.latex_documents]
+    return []
+
+
 def setup(app):
+    app.setup_extension("sphinx_exercise")
+    app.connect("env-updated", _course_title_page)
+    app.connect("build-finished", _download_sources)
+    # First registered catalog wins; sphinx-exercise's German one becomes our fallback.
+    sphinx.locale.translators[("general", "exercise")] = TaskNames()
     app.add_config_value("book_description", "", "html")
+    app.add_config_value("course_edition", "", "env")
+    app.connect("config-inited", _course_config, priority=400)
     app.add_role("codes-zip", codes_zip_role)
     app.add_post_transform(GermanExecutionTable)
     app.connect("env-get-outdated", _reread_exec_table_pages)

@@ -52,6 +52,16 @@ class Sheet:
         return self.source.removesuffix(".md")
 
     @property
+    def pdf_name(self) -> str:
+        """File name of the sheet's PDF for students (make sheets): ``blatt-03.pdf``."""
+        return f"blatt-{self.number:02d}.pdf"
+
+    @property
+    def solutions_pdf_name(self) -> str:
+        """File name of the PDF with model solutions for tutors: ``blatt-03-loesungen.pdf``."""
+        return f"blatt-{self.number:02d}-loesungen.pdf"
+
+    @property
     def total_points(self) -> int:
         return sum(self.points.values())
 

@@ -7,11 +7,11 @@ All of it acts in LaTeX builds only:
   ``Styler`` is only its ``repr``. The transform runs before myst-nb selects a mime type
   per output (priority 4), so every other output keeps myst-nb's own choice;
 - tables keep their natural column widths, in a font small enough to fit;
-- exercises carry the numbers of the web edition ("Übung 3.1"): sphinx-jupyterbook-latex
+- exercises carry the numbers of the web edition ("Aufgabe 3.1"): sphinx-jupyterbook-latex
   counts per part and chapter in LaTeX builds (``numfig_secnum_depth`` 2), which would
-  make it "Übung 3.5.1";
+  make it "Aufgabe 3.5.1";
 - ``{numref}`` to an exercise prints its number. Sphinx writes such a reference as
-  ``\ref`` to a label that sphinx-exercise never numbers, which prints "Übung ??"; here it
+  ``\ref`` to a label that sphinx-exercise never numbers, which prints "Aufgabe ??"; here it
   keeps the text Sphinx resolved and links it to sphinx-exercise's anchor of the exercise.
 """
 

@@ -13,11 +13,18 @@ is cut too; lines between ``% BEGIN student-edition`` and ``% END student-editio
 MyST comments in the instructor edition and become text in the student edition.
 Cutting the text (and not only hiding it in the HTML) matters: the downloadable sources
 (.md, .ipynb) of a page must not contain the solutions either, and solution code is not
-executed. The launch and repository buttons point to the student source set under
+executed. Which sheets and which of their solutions students see is set in the course
+file ``kurs.yml`` (tools/course.py): an unreleased sheet is deleted from the copy, taken
+out of its table of contents and the sheets overview, and references to it from other
+pages become plain text with the sheet's stable number ("Aufgabe 3.1"), so that every
+other number stays as in the instructor edition; a sheet whose solutions are released
+keeps them. The launch and repository buttons point to the student source set under
 ``student_edition`` in ``_config.yml``, or are left out when none is set. The book is
 then built from the copy with ``-n -W --keep-going``; the HTML ends up in OUT/html, the
 execution cache in OUT/work is kept for the next build, the copied sources are deleted,
-and every file of OUT is searched for the text of the removed solutions.
+and every file of OUT is searched for the text of the removed solutions and hidden sheets
+(for the PDF: the LaTeX source and, with poppler's pdftotext, the PDF's text). Other
+files in OUT/html (the PDFs of ``make pdf`` and ``make sheets``) survive an HTML build.
 """
 
 import argparse
@@ -33,6 +40,8 @@ from pathlib import Path
 
 import yaml
 
+from tools.course import load_course
+from tools.package_codes import NOTEBOOK_DIR
 from tools.preview import preview_toc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,16 +143,19 @@ def leaked_lines(blocks, public=""):
     return lines
 
 
-def public_text(root):
+def public_text(root, keep=()):
     """Whitespace-normalised text that the student edition of the book at ``root`` may
-    show: its pages without solutions and its code (tests and hidden folders left out)."""
+    show: its pages without solutions (except those of the pages ``keep``, paths relative
+    to ``root``) and its code (tests and hidden folders left out)."""
     tops = [top for top in Path(root).iterdir()
             if not top.name.startswith((".", "_")) and top.name not in ("tests", "artifacts")]
     texts = []
     for top in tops:
         for path in [top] if top.is_file() else sorted(top.rglob("*")):
             if path.suffix == ".md":
-                texts.append(split_solutions(student_text(path.read_text(encoding="utf-8")))[0])
+                text = student_text(path.read_text(encoding="utf-8"))
+                released = path.relative_to(root).as_posix() in keep
+                texts.append(text if released else split_solutions(text)[0])
             elif path.suffix == ".py":
                 texts.append(path.read_text(encoding="utf-8"))
     return "\n".join(" ".join(text.split()) for text in texts)
@@ -177,33 +189,129 @@ def find_leaks(folder, blocks, public=""):
             if line in text]
 
 
-def prepare_sources(root, source, student=True, execute=True):
+def task_numbers(sheet):
+    """``{label: "3.1", ...}``: the stable number of each task of ``sheet`` (a
+    :class:`tools.course.Sheet`), as sphinx-exercise numbers it: chapter = sheet number
+    (each chapter ends with its sheet), then the position of the task in the sheet."""
+    labels = [m.group(1) for m in re.finditer(r"^:label:\s*(ex-[\w-]+)\s*$",
+                                               sheet.path.read_text(encoding="utf-8"), re.M)]
+    return {label: f"{sheet.number}.{index}" for index, label in enumerate(labels, start=1)}
+
+
+def unlink_hidden(text, hidden):
+    """``text`` without links to the ``hidden`` sheets: a row of a table that links one
+    is dropped, ``{doc}`` links become "Übungsblatt n" and references to a task
+    ``{numref}``/``{ref}`` become "Aufgabe n.k" (the number the task will keep)."""
+    for sheet in hidden:
+        name = Path(sheet.docname).name
+        doc = re.compile(r"\{doc\}`(?:[^`<]*<)?[./]*(?:psets/)?" + re.escape(name) + r">?`")
+        text = "".join(line for line in text.splitlines(keepends=True)
+                       if not (line.lstrip().startswith("|") and doc.search(line)))
+        text = doc.sub(f"Übungsblatt {sheet.number}", text)
+        for label, number in task_numbers(sheet).items():
+            text = re.sub(r"\{(?:num)?ref\}`(?:[^`<]*<)?" + re.escape(label) + r">?`",
+                          f"Aufgabe {number}", text)
+    return text
+
+
+def release_toc(toc, hidden_docnames):
+    """The table of contents (a parsed ``_toc.yml``) without the hidden pages."""
+    if isinstance(toc, list):
+        return [release_toc(entry, hidden_docnames) for entry in toc
+                if not (isinstance(entry, dict)
+                        and str(entry.get("file", "")).removesuffix(".md") in hidden_docnames)]
+    if isinstance(toc, dict):  # a chapter left without sections loses the (empty) list
+        kept = {key: release_toc(value, hidden_docnames) for key, value in toc.items()}
+        return {key: value for key, value in kept.items() if value != []}
+    return toc
+
+
+NOTEBOOK_BOX = """
+```{{admonition}} Das Notebook zu diesem Blatt
+Bearbeiten und abgeben: {{download}}`{name} <{link}>` enthält die Aufgaben, Platzhalter für
+Ihre Antworten („IHR CODE HIER“, „IHRE ANTWORT HIER“) und die Selbsttests. Es liegt auch im
+{{codes-zip}}`Code-Archiv` (Ordner `blaetter/`); öffnen Sie es in JupyterLab mit der Umgebung
+aus dem Archiv (`LIESMICH.txt`).
+```
+"""
+
+
+def add_sheet_notebooks(source, course):
+    """Write the students' notebook of every released sheet (nbgrader's release version,
+    tools/sheet_notebooks.py) into ``source``/NOTEBOOK_DIR and offer it on the sheet's
+    page (a box below the title). The code zip takes them from there."""
+    from tools.sheet_notebooks import release_notebook
+
+    for sheet in course.released_sheets():
+        page = source / sheet.source
+        notebook = release_notebook(sheet, source / NOTEBOOK_DIR)
+        link = Path(notebook).relative_to(page.parent).as_posix()
+        text = page.read_text(encoding="utf-8")
+        title = re.search(r"^# .*\n", text, re.M)
+        box = NOTEBOOK_BOX.format(name=Path(notebook).name, link=link)
+        page.write_text(text[:title.end()] + box + text[title.end():], encoding="utf-8")
+
+
+def prepare_sources(root, source, student=True, execute=True, course=None, notebooks=False):
     """Copy the book from ``root`` to ``source``; for students cut the solutions out.
 
-    Returns the list of removed solution blocks. The copy's ``_config.yml`` gets
-    ``hide_solutions`` and the student buttons (student edition) and, with
-    ``execute=False``, no execution.
+    Returns the list of removed blocks: solutions, and the whole text of every sheet the
+    course file (``course``, default: ``load_course()``) has not released. The copy's
+    ``_config.yml`` gets ``hide_solutions`` (unless solutions are released) and the
+    student buttons (student edition) and, with ``execute=False``, no execution. With
+    ``notebooks``, the released sheets get their students' notebook (students only).
     """
     root, source = Path(root), Path(source)
     if source.exists():
         shutil.rmtree(source)
     shutil.copytree(root, source, ignore=SKIP)
     removed = []
+    shown_solutions = False
     if student:
+        course = course or load_course()
+        hidden = course.hidden_sheets()
+        solved = {s.docname for s in course.released_sheets() if s.solutions_released}
+        shown_solutions = bool(solved)
+        for sheet in hidden:
+            page = source / sheet.source
+            if page.is_file():
+                removed.append(page.read_text(encoding="utf-8"))
+                page.unlink()
         for page in sorted(source.rglob("*.md")):
             text = page.read_text(encoding="utf-8")
+            docname = page.relative_to(source).with_suffix("").as_posix()
             try:
-                stripped, blocks = split_solutions(student_text(text))
+                stripped = unlink_hidden(student_text(text), hidden)
+                if docname not in solved:
+                    stripped, blocks = split_solutions(stripped)
+                    removed += blocks
             except ValueError as err:
                 raise ValueError(f"{page.relative_to(source)}: {err}") from None
             if stripped != text:
                 page.write_text(stripped, encoding="utf-8")
-                removed += blocks
+        course_file = source / "kurs.yml"
+        if hidden and course_file.is_file():  # the copy's course file knows only what is out
+            data = yaml.safe_load(course_file.read_text(encoding="utf-8"))
+            data["blaetter"] = {number: entry for number, entry in data["blaetter"].items()
+                                if int(number) not in {s.number for s in hidden}}
+            course_file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                                   encoding="utf-8")
+        if notebooks:
+            add_sheet_notebooks(source, course)
+        toc_file = source / "_toc.yml"
+        if hidden and toc_file.is_file():
+            toc = release_toc(yaml.safe_load(toc_file.read_text(encoding="utf-8")),
+                              {s.docname for s in hidden})
+            toc_file.write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False),
+                                encoding="utf-8")
     config_file = source / "_config.yml"
     config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
     if student:
         config["title"] = f"{config.get('title', '')} (Studierendenausgabe)".strip()
-        config.setdefault("sphinx", {}).setdefault("config", {})["hide_solutions"] = True
+        sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
+        sphinx_config["course_edition"] = "studierende"
+        # Second guard; off when some sheet's solutions are released (the others are cut).
+        sphinx_config["hide_solutions"] = not shown_solutions
         config.setdefault("parse", {}).setdefault("myst_substitutions", {})["pdf_link"] = (
             f'<a href="{PDF_NAME}" download>{PDF_NAME}</a>')
         student_buttons(config)
@@ -244,17 +352,26 @@ def student_buttons(config):
 
 
 def build(root=ROOT, out=ROOT / "_build_student", pages=None, student=True, strict=True,
-          execute=True, pdf=False):
+          execute=True, pdf=False, course=None, notebooks=False):
     """Build the (student) edition of the book at ``root`` into ``out``/html.
 
     With ``pdf``, the LaTeX builder makes the PDF edition instead: OUT/html/PDF_NAME.
+    ``course`` (default: ``load_course()``) says which sheets and solutions students see;
+    with ``notebooks`` each released sheet offers its notebook (nbgrader release version).
     Returns ``(return code, number of solutions removed)``. The return code is that of
-    jupyter-book, or 1 when text of a removed solution is found anywhere under ``out``.
+    jupyter-book, or 1 when text of a removed solution or hidden sheet is found anywhere
+    under ``out``.
     """
     out = Path(out).resolve()
     source, work, html = out / "source", out / "work", out / "html"
-    removed = prepare_sources(root, source, student=student, execute=execute)
-    public = public_text(source) if student else ""
+    course = (course or load_course()) if student else None
+    removed = prepare_sources(root, source, student=student, execute=execute, course=course,
+                              notebooks=notebooks and student and not pdf)
+    public = public_text(source, {s.source for s in course.sheets if s.solutions_released}
+                         ) if student else ""
+    if pages and student:
+        hidden = {s.source for s in course.hidden_sheets()}
+        pages = [page for page in pages if Path(page).as_posix() not in hidden]
     try:
         if execute and not pdf:  # notebooks in parallel into the cache first (make student)
             from tools.parallel_build import run as pre_execute
@@ -274,20 +391,55 @@ def build(root=ROOT, out=ROOT / "_build_student", pages=None, student=True, stri
         # The copy holds everything that is not a page (it is made anew for every build).
         shutil.rmtree(source, ignore_errors=True)
     if pdf:
-        if (work / "_build" / "latex" / "kursbuch.pdf").is_file():
+        latex = work / "_build" / "latex"
+        if (latex / "kursbuch.pdf").is_file():
             html.mkdir(parents=True, exist_ok=True)
-            shutil.copy(work / "_build" / "latex" / "kursbuch.pdf", html / PDF_NAME)
-        return code, len(removed)
-    if (work / "_build" / "html").is_dir():
-        if html.exists():
-            shutil.rmtree(html)
-        shutil.copytree(work / "_build" / "html", html)
-    leaks = find_leaks(out, removed, public) if student else []
-    if leaks:
-        print(f"FEHLER: Text aus {len(leaks)} Lösungszeilen steht in der Studierendenausgabe:\n"
-              + "\n".join(leaks[:20]), file=sys.stderr)
+            shutil.copy(latex / "kursbuch.pdf", html / PDF_NAME)
+        leaks = find_leaks(latex, removed, public) + find_leaks_in_pdfs(html, removed, public)
+    else:
+        if (work / "_build" / "html").is_dir():
+            replace_html(work / "_build" / "html", html)
+        leaks = find_leaks(out, removed, public) if student else []
+    if student and leaks:
+        print(f"FEHLER: Text aus {len(leaks)} Lösungszeilen oder verborgenen Blättern steht "
+              "in der Studierendenausgabe:\n" + "\n".join(leaks[:20]), file=sys.stderr)
         code = code or 1
     return code, len(removed)
+
+
+def replace_html(built, html):
+    """Put the new HTML at ``html``; PDFs already there (make pdf, make sheets) stay."""
+    kept = {}
+    if html.exists():
+        kept = {path.relative_to(html): path.read_bytes() for path in html.rglob("*.pdf")}
+        shutil.rmtree(html)
+    shutil.copytree(built, html)
+    for relative, data in kept.items():
+        target = html / relative
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+
+
+def pdf_text(path):
+    """Text of a PDF (poppler's pdftotext), or None without poppler-utils."""
+    if shutil.which("pdftotext") is None:
+        return None
+    result = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"],
+                            capture_output=True, text=True, check=False)
+    return result.stdout if result.returncode == 0 else None
+
+
+def find_leaks_in_pdfs(folder, blocks, public=""):
+    """:func:`find_leaks` for the text of every PDF under ``folder`` (needs pdftotext)."""
+    lines = leaked_lines(blocks, public)
+    leaks = []
+    for path in sorted(Path(folder).rglob("*.pdf")):
+        text = pdf_text(path)
+        if text is not None:
+            text = " ".join(text.split())
+            leaks += [f"{path}: {line}" for line in lines if line in text]
+    return leaks
 
 
 def main():
@@ -305,7 +457,7 @@ def main():
         sys.exit(2)
     try:
         code, removed = build(out=args.out, pages=args.pages, strict=not args.no_strict,
-                              pdf=args.pdf)
+                              pdf=args.pdf, notebooks=True)
     except (ValueError, OSError) as err:
         print(f"FEHLER: Die Studierendenausgabe ließ sich nicht bauen: {err}", file=sys.stderr)
         sys.exit(1)

@@ -20,8 +20,9 @@ _GZ = [f"{name}.gz" for name in FILES.values()]
 HELP = (
     "Ohne Internet: Laden Sie auf einem anderen Rechner die vier Dateien "
     f"{', '.join(_GZ[:-1])} und {_GZ[-1]} von {MIRRORS[0]} herunter, "
-    f"legen Sie sie in einen Ordner DATEN/mnist/ und setzen Sie {DATA_DIR_ENV}=DATEN "
-    "(Anleitung: README.md, Abschnitt „Daten“)."
+    f"legen Sie sie in einen Ordner DATEN/mnist/ und setzen Sie {DATA_DIR_ENV} auf den "
+    "Ordner DATEN (am besten als absoluten Pfad; ein relativer gilt ab dem Projektordner, "
+    "der codes/ enthält; Anleitung: README.md, Abschnitt „Daten“)."
 )
 BAR_WIDTH = 30
 DATASETS = ("mnist", "qm9")

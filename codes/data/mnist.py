@@ -3,7 +3,9 @@
 Lookup order for each of the four files:
 
 1. the data folder given as ``data_dir`` or by the environment variable ``NN_DATA_DIR``
-   (files in its ``mnist/`` subfolder or directly in it, gzip-compressed or plain);
+   (files in its ``mnist/`` subfolder or directly in it, gzip-compressed or plain), or
+   else ``../shared/data`` next to the project; a relative path is relative to the
+   project folder (:func:`codes.data._files.data_dir`);
 2. the cache folder ``$XDG_CACHE_HOME/nn-kursbuch/mnist`` (default ``~/.cache/...``);
 3. a download from the first mirror that works, into the cache.
 
@@ -19,6 +21,7 @@ import http.client
 import io
 import math
 import os
+import urllib.error
 import urllib.request
 import zlib
 from collections.abc import Mapping, Sequence
@@ -29,9 +32,9 @@ import numpy as np
 
 from codes.files import atomic_path
 
-from ._files import DataError, cache_dir
+from ._files import DATA_DIR_ENV, DataError, cache_dir
+from ._files import data_dir as find_data_dir
 
-DATA_DIR_ENV = "NN_DATA_DIR"
 MIRRORS: tuple[str, ...] = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
@@ -239,8 +242,8 @@ def _load_file(
     A broken copy does not hide an intact one found later (e.g. a plain file beside a
     truncated .gz); only if every copy is broken, all of them are reported.
     """
-    data_dir = data_dir if data_dir is not None else os.environ.get(DATA_DIR_ENV)
-    folders = [Path(data_dir) / "mnist", Path(data_dir)] if data_dir else []
+    data_dir = find_data_dir(data_dir)
+    folders = [data_dir / "mnist", data_dir] if data_dir else []
     folders.append(cache_dir("mnist"))
     broken = []
     for folder in folders:
@@ -274,7 +277,7 @@ def _download(
                 tmp.write_bytes(raw)
             return target
         except (OSError, http.client.HTTPException, ValueError) as err:
-            failures.append(f"  {url}: {err}")
+            failures.append(f"  {url}: {download_problem(err)}")
     tried = "\n".join(failures) or "  (keine Mirrors angegeben)"
     raise DataError(
         f"MNIST-Datei {name} nicht gefunden (gesucht in: {', '.join(map(str, searched))}; "
@@ -283,6 +286,21 @@ def _download(
         f"Setzen Sie {DATA_DIR_ENV} auf einen Ordner, der mnist/ mit den IDX-Dateien enthält, "
         f"oder stellen Sie eine Internetverbindung her."
     )
+
+
+def download_problem(err: BaseException) -> str:
+    """What went wrong with a download, in German (no raw English urllib text)."""
+    if isinstance(err, urllib.error.HTTPError):
+        return f"der Server antwortet mit dem HTTP-Status {err.code}"
+    if isinstance(err, http.client.IncompleteRead):
+        return "der Download brach vorzeitig ab"
+    if isinstance(err, TimeoutError) or "timed out" in str(err):
+        return f"keine Antwort innerhalb von {DOWNLOAD_TIMEOUT_S} s (Zeitüberschreitung)"
+    if isinstance(err, (urllib.error.URLError, ConnectionError, http.client.HTTPException)):
+        return "keine Verbindung zum Server (Netzwerk nicht erreichbar oder Name unbekannt)"
+    if isinstance(err, ValueError):  # our own German messages about the bytes
+        return f"die geladene Datei ist unbrauchbar: {err}"
+    return f"Lese- oder Schreibfehler ({type(err).__name__})"
 
 
 def _read(response, name: str, progress, chunk: int = 1 << 16) -> bytes:

@@ -138,3 +138,22 @@ def test_codes_zip_is_built_and_linked(html_dir):
     assert "../../nn-kursbuch-code.zip" in appendix.links
     assert "nn-kursbuch-code.zip" in _parse(html_dir / "intro.html").links, (
         "Die Startseite (intro.md) verlinkt das Code-Archiv nicht: {codes-zip}`...` einfügen.")
+
+
+@pytest.mark.parametrize("landing", ["intro.html", "psets/index.html"])
+def test_landing_pages_of_both_editions_link_only_what_exists(landing):
+    """The PDFs (make pdf, make sheets), the zip and the notebooks the landing pages offer
+    are all there, in the instructor and in the student edition."""
+    from book_html import EDITIONS
+
+    broken = []
+    for edition, html_dir in EDITIONS.items():
+        page = html_dir / landing
+        if not page.is_file():
+            pytest.fail(f"{page} fehlt: make book und make student zuerst.", pytrace=False)
+        for href in _parse(page).links:
+            target = _internal_target(html_dir, page, href)
+            if target and not target[0].is_file():
+                broken.append(f"{edition}/{landing}: {href}")
+    assert not broken, "Die Startseiten verlinken, was es nicht gibt (make pdf, make sheets?):\n" \
+        + "\n".join(broken)

@@ -13,6 +13,7 @@ import pytest
 import yaml
 from book_html import HTML_DIR, ROOT, STUDENT_HTML_DIR
 
+from tools.course import load_course
 from tools.student_build import find_leaks, public_text, readable_texts, split_solutions
 
 pytestmark = pytest.mark.browser
@@ -26,7 +27,8 @@ def solutions():
     if not (STUDENT_HTML_DIR / "intro.html").is_file():
         pytest.fail(f"Keine Studierendenausgabe unter {STUDENT_HTML_DIR}: erst `make student`.",
                     pytrace=False)
-    blocks = [block for page in sorted(ROOT.glob("[!_.]*/**/*.md"))
+    released = {s.path for s in load_course().sheets if s.solutions_released}
+    blocks = [block for page in sorted(ROOT.glob("[!_.]*/**/*.md")) if page not in released
               for block in split_solutions(page.read_text(encoding="utf-8"))[1]]
     assert len(blocks) >= 10, "zu wenige Lösungen in den Quellen gefunden"
     labels = {label for block in blocks for label in re.findall(r":label:\s*(\S+)", block)}
@@ -35,7 +37,7 @@ def solutions():
 
 def test_no_file_of_the_student_edition_holds_solution_text(solutions):
     blocks, _ = solutions
-    public = public_text(ROOT)
+    public = public_text(ROOT, {s.source for s in load_course().sheets if s.solutions_released})
     leaks = find_leaks(OUT, blocks, public)
     assert not leaks, "\n".join(leaks[:20])
     # The search is not blind: the instructor edition shows the solutions' lines.
@@ -48,14 +50,17 @@ def test_no_file_of_the_student_edition_holds_solution_text(solutions):
 def test_search_index_inventory_and_downloads_are_clean(solutions):
     _, labels = solutions
     searchindex = (STUDENT_HTML_DIR / "searchindex.js").read_text(encoding="utf-8")
-    assert "Lösung zu" not in searchindex
+    if not any(s.solutions_released for s in load_course().sheets):
+        assert "Lösung zu" not in searchindex
     inventory = (STUDENT_HTML_DIR / "objects.inv").read_bytes()
     body = zlib.decompress(inventory[inventory.index(b"\n", inventory.index(b"zlib")) + 1:])
     entries = {line.split()[0] for line in body.decode("utf-8").splitlines() if line.strip()}
     assert not labels & entries, sorted(labels & entries)
-    assert not [line for line in body.decode("utf-8").splitlines() if "solution" in line.lower()]
+    solved = tuple(s.docname for s in load_course().sheets if s.solutions_released)
+    assert not [line for line in body.decode("utf-8").splitlines()
+                if "solution" in line.lower() and not (solved and line.startswith(solved))]
     for path, text in readable_texts(STUDENT_HTML_DIR / "_sources"):
-        assert "{solution" not in text, path
+        assert "{solution" not in text or (solved and any(d in path for d in solved)), path
     assert (STUDENT_HTML_DIR / "nn-kursbuch-code.zip").is_file()
 
 
@@ -68,3 +73,22 @@ def test_no_button_leads_to_the_instructor_sources():
     bad = [link for link in links if instructor in link or "mybinder.org" in link
            and not (student and student in link)]
     assert not bad, bad[:10]
+
+
+def test_only_released_sheets_are_in_the_student_edition():
+    """kurs.yml: an unreleased sheet is in no file (page, source, search, inventory, zip),
+    a released one is there and offers its notebook, on its page and in the code zip."""
+    course = load_course()
+    hidden = [s for s in course.sheets if not s.released]
+    marks = [mark for s in hidden for mark in (s.docname.split("/")[-1], *s.points)]
+    found = [f"{path}: {mark}" for path, text in readable_texts(OUT) for mark in marks
+             if mark in text]
+    assert not found, found[:10]
+    import zipfile
+    with zipfile.ZipFile(STUDENT_HTML_DIR / "nn-kursbuch-code.zip") as archive:
+        zipped = {name.rsplit("/", 1)[-1] for name in archive.namelist() if "/blaetter/" in name}
+    for sheet in course.released_sheets():
+        page = (STUDENT_HTML_DIR / f"{sheet.docname}.html").read_text(encoding="utf-8")
+        assert f"blatt_{sheet.number:02d}.ipynb" in page, sheet.docname
+        assert f"blatt_{sheet.number:02d}.ipynb" in zipped
+        assert ('class="solution' in page) == sheet.solutions_released, sheet.docname
