@@ -336,7 +336,8 @@ def test_tutor_points_from_the_formgrader_join_the_csv(sheet3):
         gb.db.commit()
     with open(export_csv(3, course), encoding="utf-8") as handle:
         row = {r["Matrikelnummer"]: r for r in csv.DictReader(handle)}["richtig"]
-    assert float(row["Punkte"]) == auto_points(load_course().sheet(3)) + 3 * 2
+    sheet = load_course().sheet(3)
+    assert float(row["Punkte"]) == auto_points(sheet) + 2 * len(sheet.points)  # one answer cell per task
     assert float(row["Aufgabe 3"]) == 2
     assert row["Status"] == "bewertet"
 
