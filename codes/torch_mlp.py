@@ -57,6 +57,21 @@ def check_batch(x, first_layer):
             f"Beispiel, z. B. Bilder), nicht {tuple(x.shape)}.{single}")
 
 
+def check_batchnorm_batch(model, x):
+    """Raise a ValueError for a single example through BatchNorm in training mode.
+
+    BatchNorm normalises with the mean and variance of the mini-batch, which one example
+    does not have (PyTorch stops with an English error). ``fit`` skips such batches.
+    """
+    if model.training and model.use_batchnorm and x.shape[0] == 1:
+        raise ValueError(
+            "Ein einzelnes Beispiel im Trainingsmodus: BatchNorm kann aus einem Beispiel "
+            "keinen Mittelwert und keine Varianz des Mini-Batches schätzen. Für Vorhersagen "
+            "schalten Sie mit model.eval() in den Auswertungsmodus (BatchNorm nimmt dann "
+            "die gelernten Statistiken); zum Trainieren geben Sie Batches mit mindestens "
+            "2 Beispielen.")
+
+
 # ANCHOR: linear
 def linear(in_features, out_features, activation="relu", init="he_glorot"):
     """``nn.Linear`` initialised as in chapter 3: biases zero, weights normal with
@@ -114,9 +129,11 @@ class BasicMLP(nn.Module):
                                    activation, init)
         layers.append(linear(widths[-1], num_classes, "identity", init))  # logits
         self.network = nn.Sequential(*layers)
+        self.use_batchnorm = use_batchnorm
 
     def forward(self, x):
         check_batch(x, self.network[0])  # a German error for a wrong shape or type
+        check_batchnorm_batch(self, x)
         return self.network(x.flatten(start_dim=1))
 # ANCHOR_END: basic_mlp
 
@@ -128,7 +145,9 @@ class ResidualBlock(nn.Module):
     Branch with two layers: H(x) = BN(W_2^T ReLU(BN(W_1^T x + b_1)) + b_2).
     The shortcut s is the identity when the widths match, else a linear map.
     ``residual=False`` drops it (F(x) = H(x)): the same block as a plain
-    stack of two layers, for comparison.
+    stack of two layers, for comparison. The shortcut is the only difference:
+    both variants initialise W_1 with He and W_2 with Glorot, so with the same
+    seed and equal widths they start from the same weights.
     """
 
     def __init__(self, in_features, out_features, dropout=0.0, *, residual=True,
@@ -142,9 +161,8 @@ class ResidualBlock(nn.Module):
         self.branch = nn.Sequential(
             linear(in_features, out_features, activation, init), norm(),
             make_activation(activation),
-            # He init only where the ReLU follows directly, i.e. without the shortcut
-            linear(out_features, out_features,
-                   "identity" if residual else activation, init), norm(),
+            # Glorot: the sum H(x) + s(x) follows, with or without the shortcut
+            linear(out_features, out_features, "identity", init), norm(),
         )
         if not residual:
             self.shortcut = None
@@ -185,9 +203,11 @@ class AdvancedMLP(nn.Module):
                           init=init)
             for d_in, d_out in zip(widths[:-1], widths[1:], strict=True)))
         self.classifier = linear(widths[-1], num_classes, "identity", init)
+        self.use_batchnorm = use_batchnorm
 
     def forward(self, x):
         check_batch(x, self.features[0])  # a German error for a wrong shape or type
+        check_batchnorm_batch(self, x)
         h = self.features(x.flatten(start_dim=1))
         return self.classifier(self.blocks(h))
 # ANCHOR_END: advanced_mlp

@@ -14,6 +14,7 @@ integer labels give an accuracy, real-valued targets give ``None``.
 
 import functools
 import math
+import os
 import random
 import time
 import warnings
@@ -65,11 +66,39 @@ def one_cpu_thread_without_gpu():
 
 
 def set_seed(seed):
-    """Seed Python's ``random``, NumPy and PyTorch (CPU and all GPUs) for reproducible runs."""
+    """Seed Python's ``random``, NumPy and PyTorch (CPU and all GPUs) for reproducible runs.
+
+    Also switches PyTorch to deterministic algorithms (``use_deterministic_algorithms``),
+    so that a run on a GPU repeats itself.
+    """
+    use_deterministic_algorithms()
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
     torch.cuda.manual_seed_all(seed)
+
+
+def use_deterministic_algorithms():
+    """Let PyTorch use only deterministic algorithms, so a GPU run repeats itself exactly.
+
+    On a GPU some kernels (e.g. cuBLAS with several workspaces, cuDNN's autotuner) may
+    give slightly different sums from run to run. This sets what PyTorch documents for
+    reproducibility: ``CUBLAS_WORKSPACE_CONFIG=:4096:8`` (must be set before cuBLAS
+    starts, hence here, before any model is built), ``cudnn.benchmark = False``,
+    ``cudnn.deterministic = True`` and ``torch.use_deterministic_algorithms(True)``.
+    An operation without a deterministic version warns instead of stopping the run
+    (``warn_only``). On the CPU the results stay the same; it only switches this on.
+    """
+    if "CUBLAS_WORKSPACE_CONFIG" not in os.environ:
+        if torch.cuda.is_available() and torch.cuda.is_initialized():
+            warnings.warn(
+                "CUDA läuft schon; CUBLAS_WORKSPACE_CONFIG wirkt womöglich erst in einem "
+                "neuen Prozess. Rufen Sie set_seed vor der ersten Rechnung auf der GPU auf.",
+                stacklevel=3)
+        os.environ["CUBLAS_WORKSPACE_CONFIG"] = ":4096:8"
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = True
+    torch.use_deterministic_algorithms(True, warn_only=True)
 
 
 # ANCHOR: make_loader
@@ -108,6 +137,12 @@ class History:
     validation loader) are NaN, so that every list has one value per epoch.
     ``best_epoch`` counts from 1 and is the epoch with the lowest validation loss
     (training loss without validation data).
+
+    ``train_loss`` and ``train_acc`` are the running values of ``train_epoch`` in
+    training mode (dropout active, the weights change during the epoch).
+    ``train_eval_loss`` and ``train_eval_acc`` are measured after each epoch in eval
+    mode on the training data, like the validation values; they are filled only by
+    ``fit(..., train_eval_loader=...)`` and are empty otherwise.
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -117,10 +152,16 @@ class History:
     epoch_seconds: list[float] = field(default_factory=list)
     best_epoch: int = 0
     stopped_early: bool = False
+    train_eval_loss: list[float] = field(default_factory=list)
+    train_eval_acc: list[float] = field(default_factory=list)
 
     def to_frame(self):
-        """The per-epoch lists as a table with one row per epoch (index ``epoch`` from 1)."""
-        columns = {key: value for key, value in asdict(self).items() if isinstance(value, list)}
+        """The per-epoch lists as a table with one row per epoch (index ``epoch`` from 1).
+
+        Lists that were not measured (empty) are left out.
+        """
+        columns = {key: value for key, value in asdict(self).items()
+                   if isinstance(value, list) and value}
         frame = pd.DataFrame(columns)
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="epoch")
         return frame
@@ -248,15 +289,20 @@ class _Totals:
 # ANCHOR: fit
 def fit(model, train_loader, val_loader=None, *, epochs, optimizer=None,
         lr=1e-3, loss_fn=None, device=None, patience=None,
-        task="classification", progress=True):
+        task="classification", progress=True, train_eval_loader=None):
     """Train ``model`` for up to ``epochs`` epochs and return its ``History``.
 
     Defaults: Adam with learning rate ``lr``; cross-entropy for classification,
     mean squared error for regression. With ``patience`` (needs ``val_loader``)
     training stops once the validation loss has not improved for ``patience``
     epochs, and the model gets back the weights of its best epoch.
+    ``train_eval_loader`` (the training data, unshuffled) measures training loss
+    and accuracy after each epoch in eval mode (``History.train_eval_*``).
     """
     _check_fit_arguments(epochs, patience, task, train_loader, val_loader, lr)
+    if loss_fn is None and task == "classification":
+        for loader in (train_loader, val_loader, train_eval_loader):
+            check_class_labels(loader)
     device = device or get_device()
     model.to(device)
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
@@ -271,6 +317,10 @@ def fit(model, train_loader, val_loader=None, *, epochs, optimizer=None,
         val_loss, val_acc = math.nan, None
         if val_loader is not None:
             val_loss, val_acc = evaluate(model, val_loader, loss_fn, device, epoch)
+        if train_eval_loader is not None:  # eval mode, like the validation values
+            loss, acc = evaluate(model, train_eval_loader, loss_fn, device, epoch)
+            history.train_eval_loss.append(loss)
+            history.train_eval_acc.append(math.nan if acc is None else acc)
         _record(history, train_loss, train_acc, val_loss, val_acc,
                 time.perf_counter() - start)
         if progress:
@@ -304,6 +354,37 @@ def _check_fit_arguments(epochs, patience, task, train_loader, val_loader, lr):
         check_positive_int("patience", patience)
         if val_loader is None:
             raise ValueError("Early Stopping (patience) braucht einen val_loader.")
+
+
+def check_class_labels(loader):
+    """Raise a German ValueError unless the targets of ``loader`` are class numbers.
+
+    Classification with cross-entropy expects one integer class number 0 … K−1 per
+    example. One-hot vectors would train with NaN accuracies, float class numbers stop
+    deep inside PyTorch with an English message; both are caught here, up front.
+    Reads one example (``loader.dataset[0]``), so the shuffled order is not touched.
+    """
+    dataset = getattr(loader, "dataset", None)
+    if loader is None or not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
+        return
+    if len(dataset) == 0:
+        return
+    example = dataset[0]
+    if not isinstance(example, tuple | list) or len(example) < 2:
+        return
+    y = torch.as_tensor(example[1])
+    if y.dim() >= 1:
+        raise ValueError(
+            f"Die Zielwerte haben pro Beispiel die Form {tuple(y.shape)}, wie One-hot-Vektoren. "
+            "fit erwartet für die Klassifikation eine Klassennummer 0 … K−1 pro Beispiel "
+            "(ganze Zahl). Wandeln Sie One-hot-Zielwerte um, z. B. mit y.argmax(axis=1), "
+            "oder wählen Sie task=\"regression\" für Zielwerte mit mehreren Komponenten.")
+    if y.is_floating_point() or y.is_complex():
+        raise ValueError(
+            f"Die Klassennummern sind Gleitkommazahlen ({y.dtype}). fit erwartet für die "
+            "Klassifikation ganze Zahlen 0 … K−1: Wandeln Sie sie um, z. B. mit "
+            "y.astype(np.int64) oder y.long(), oder wählen Sie task=\"regression\" für "
+            "reelle Zielwerte.")
 
 
 def _record(history, train_loss, train_acc, val_loss, val_acc, seconds):
