@@ -155,16 +155,27 @@ class History:
     train_eval_loss: list[float] = field(default_factory=list)
     train_eval_acc: list[float] = field(default_factory=list)
 
-    def to_frame(self):
+    def to_frame(self, german=False):
         """The per-epoch lists as a table with one row per epoch (index ``epoch`` from 1).
 
-        Lists that were not measured (empty) are left out.
+        Lists that were not measured (empty) are left out. ``german=True`` gives the
+        columns German names, for tables shown to readers.
         """
         columns = {key: value for key, value in asdict(self).items()
                    if isinstance(value, list) and value}
         frame = pd.DataFrame(columns)
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="epoch")
+        if german:
+            frame = frame.rename(columns=GERMAN_COLUMNS).rename_axis("Epoche")
         return frame
+
+
+GERMAN_COLUMNS = {
+    "train_loss": "Verlust (Training)", "train_acc": "Genauigkeit (Training)",
+    "val_loss": "Verlust (Validierung)", "val_acc": "Genauigkeit (Validierung)",
+    "epoch_seconds": "Sekunden",
+    "train_eval_loss": "Verlust (Training, Auswertungsmodus)",
+    "train_eval_acc": "Genauigkeit (Training, Auswertungsmodus)"}
 
 
 # ANCHOR: train_epoch

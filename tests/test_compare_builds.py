@@ -58,6 +58,17 @@ def test_parse_numbers_reads_german_and_python_notation():
     assert skeleton == "# ± # auf # Bildern, #, #, # und np.float64"
 
 
+def test_figures_are_skipped_and_tables_compared_by_their_text():
+    figure = {compare_builds.GLUE_PREFIX + "image/svg+xml": "<svg>1.5</svg>",
+              compare_builds.GLUE_PREFIX + "text/plain": "<Figure size 640x480 with 2 Axes>"}
+    assert compare_builds.glue_text(figure) is None
+    table = {"text/html": "<table><tr><th>η</th><td>97,3 ± 0,1</td></tr></table>",
+             "text/plain": "η 97,3 ± 0,1"}
+    assert parse_numbers(compare_builds.glue_text(table))[0] == [97.3, 0.1]
+    assert compare_builds._german(5.954e7) == "5,954 · 10⁷"
+    assert compare_builds._german(-3.776e-7) == "−3,776 · 10⁻⁷"
+
+
 def test_identical_builds_flag_nothing(tmp_path, capsys):
     a = fake_build(tmp_path / "a", GLUES)
     b = fake_build(tmp_path / "b", GLUES)

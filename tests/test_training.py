@@ -108,6 +108,9 @@ def test_fit_lowers_the_loss_and_records_history():
     frame = history.to_frame()
     assert list(frame.index) == [1, 2, 3, 4, 5]
     assert {"train_loss", "train_acc", "val_loss", "val_acc", "epoch_seconds"} <= set(frame)
+    german = history.to_frame(german=True)
+    assert german.index.name == "Epoche"
+    assert "Genauigkeit (Validierung)" in german and not any("_" in c for c in german)
 
 
 def test_fit_prints_one_plain_line_per_epoch(capsys):

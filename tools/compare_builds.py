@@ -87,13 +87,15 @@ def parse_numbers(text):
 def glue_text(data):
     """The text of one glued output (mime bundle), or None for a figure."""
     data = {key.removeprefix(GLUE_PREFIX): value for key, value in data.items()}
+    if any(key.startswith("image/") for key in data):
+        return None  # a figure: its numbers are drawn, not glued into the text
     if "text/markdown" in data:
         return _joined(data["text/markdown"])
     if "text/html" in data:
         return html.unescape(TAG.sub(" ", _joined(data["text/html"])))
     plain = _joined(data.get("text/plain", ""))
-    if not plain or re.fullmatch(r"<.* object( at 0x[0-9a-f]+)?>", plain.strip()):
-        return None  # a figure or an object without a text form
+    if not plain or re.fullmatch(r"<[^<>]*>", plain.strip()):
+        return None  # an object without a text form, e.g. <Figure size 640x480 with 2 Axes>
     return re.sub(r"np\.\w+\((.*?)\)", r"\1", plain)  # np.float64(0.93) -> 0.93
 
 
@@ -215,6 +217,11 @@ def compare_builds(build_a, build_b):
 
 
 def _german(value):
+    """At most six significant digits, German; very large or small with a power of ten."""
+    if value != 0 and not 1e-3 <= abs(value) < 1e6:
+        mantissa, exponent = f"{value:.5e}".split("e")
+        power = str(int(exponent)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+        return f"{german_number(float(mantissa), '.6g')} · 10{power}".replace("-", "−")
     return german_number(value, ".6g").replace("-", "−")
 
 
