@@ -20,15 +20,15 @@ from codes.training import fit, make_loader, set_seed
 # ANCHOR: run_seeds
 def run_seeds(build, x, y, val_loader, *, seeds, epochs, batch_size=128,
               optimizer=None, lr=1e-3, device=None, train_eval=False):
-    """Train ``build()`` once per seed on (x, y); return one ``History`` per seed.
+    """Trainiert ``build()`` einmal je Seed auf (x, y); eine ``History`` je Seed.
 
-    ``optimizer`` maps the parameters to an optimizer (default: Adam with ``lr``).
-    ``train_eval=True`` also measures the training data in eval mode after each
-    epoch (``History.train_eval_loss``, ``History.train_eval_acc``).
+    ``optimizer`` bildet die Parameter auf einen Optimierer ab (sonst Adam mit ``lr``).
+    Mit ``train_eval=True`` werden die Trainingsdaten nach jeder Epoche zusätzlich im
+    Auswertungsmodus gemessen (``History.train_eval_loss``, ``History.train_eval_acc``).
     """
     histories = []
     for seed in seeds:
-        set_seed(seed)  # same seed: same initial weights, same mini-batch order
+        set_seed(seed)  # gleicher Seed: gleiche Startgewichte, gleiche Mini-Batches
         model = build()
         loader = make_loader(x, y, batch_size, shuffle=True, seed=seed)
         histories.append(fit(
@@ -43,10 +43,10 @@ def run_seeds(build, x, y, val_loader, *, seeds, epochs, batch_size=128,
 # ANCHOR: sweep
 def sweep_learning_rates(build, x, y, val_loader, *, lrs, seeds, epochs,
                          batch_size=128, device=None):
-    """Validation accuracy in % after ``epochs`` epochs of SGD, for every lr and seed.
+    """Validierungsgenauigkeit in % nach ``epochs`` Epochen SGD, je Lernrate und Seed.
 
-    Returns {lr: array with one accuracy per seed}. A run that diverges (the loss
-    becomes NaN or inf, ``fit`` stops it) counts as NaN.
+    Gibt {lr: Array mit einer Genauigkeit je Seed} zurück. Ein Lauf, der divergiert
+    (der Verlust wird NaN oder unendlich, ``fit`` bricht ab), zählt als NaN.
     """
     results = {}
     for lr in lrs:
@@ -58,14 +58,14 @@ def sweep_learning_rates(build, x, y, val_loader, *, lrs, seeds, epochs,
                     batch_size=batch_size, device=device,
                     optimizer=lambda params, lr=lr: torch.optim.SGD(params, lr=lr))[0]
                 accuracies.append(100 * history.val_acc[-1])
-            except FloatingPointError:  # diverged
+            except FloatingPointError:  # divergiert
                 accuracies.append(math.nan)
         results[lr] = np.array(accuracies)
     return results
 
 
 def best_learning_rate(results):
-    """The lr with the highest mean accuracy; a lr with a diverged seed is never chosen."""
+    """Die Lernrate mit der höchsten mittleren Genauigkeit; nie eine, die divergiert ist."""
     means = {lr: acc.mean() for lr, acc in results.items() if np.isfinite(acc).all()}
     if not means:
         raise ValueError("Jede Lernrate ist in mindestens einem Lauf divergiert; "

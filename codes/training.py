@@ -35,7 +35,7 @@ TASKS = ("classification", "regression")
 
 # ANCHOR: device
 def get_device(verbose=True):
-    """The GPU (``cuda``) if there is one, else the CPU; says once which."""
+    """Die GPU (``cuda``), wenn es eine gibt, sonst die CPU; sagt einmal, welche."""
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if verbose:
         _announce(device.type)
@@ -103,11 +103,11 @@ def use_deterministic_algorithms():
 
 # ANCHOR: make_loader
 def make_loader(x, y, batch_size, shuffle=False, seed=None):
-    """A ``DataLoader`` over the pairs (x_i, y_i) of NumPy arrays or tensors.
+    """Ein ``DataLoader`` über die Paare (x_i, y_i) aus NumPy-Arrays oder Tensoren.
 
-    Inputs become float32; targets stay integer (class labels) or become
-    float32 (regression). With ``shuffle`` the order is drawn anew every epoch,
-    from a generator seeded with ``seed`` (None: PyTorch's global generator).
+    Eingaben werden float32; Zielwerte bleiben ganzzahlig (Klassen) oder werden
+    float32 (Regression). Mit ``shuffle`` wird die Reihenfolge in jeder Epoche neu
+    gezogen, aus einem Generator mit dem Seed ``seed`` (None: PyTorchs globaler).
     """
     x, y = _as_tensor(x), _as_tensor(y)
     if len(x) != len(y):
@@ -180,24 +180,24 @@ GERMAN_COLUMNS = {
 
 # ANCHOR: train_epoch
 def train_epoch(model, loader, loss_fn, optimizer, device, epoch=None):
-    """One pass over ``loader`` with one gradient step per mini-batch.
+    """Ein Durchlauf durch ``loader`` mit einem Gradientenschritt je Mini-Batch.
 
-    Returns the mean loss over all examples and the accuracy (None for
-    regression). NaN or inf stops training with an error naming ``epoch`` and batch.
+    Gibt den mittleren Verlust über alle Beispiele und die Genauigkeit zurück (None
+    bei Regression). NaN oder unendlich beendet das Training mit Epoche und Batch.
     """
-    model.train()  # dropout active, batch norm uses batch statistics
+    model.train()  # Dropout aktiv, BatchNorm nimmt die Statistik des Batches
     totals = _Totals()
     batchnorm = uses_batchnorm(model)
     for batch, (x, y) in enumerate(loader, start=1):
-        if batchnorm and len(y) == 1:  # one example has no batch statistics
+        if batchnorm and len(y) == 1:  # ein Beispiel hat keine Batch-Statistik
             totals.skip_single_example()
             continue
         x, y = x.to(device), y.to(device)
         optimizer.zero_grad()
         output = model(x)
         loss = loss_fn(output, _match_targets(y, output))
-        check_finite(x, y, loss, epoch, batch)  # NaN or inf: stop and say where
-        loss.backward()  # autograd: d loss / d parameter for every parameter
+        check_finite(x, y, loss, epoch, batch)  # NaN/unendlich: abbrechen, Ort nennen
+        loss.backward()  # Autograd: d Verlust / d Parameter für jeden Parameter
         optimizer.step()
         totals.add(loss, output, y)
     return totals.result()
@@ -207,8 +207,8 @@ def train_epoch(model, loader, loss_fn, optimizer, device, epoch=None):
 # ANCHOR: evaluate
 @torch.no_grad()
 def evaluate(model, loader, loss_fn, device, epoch=None):
-    """Mean loss and accuracy (None for regression), without gradients."""
-    model.eval()  # dropout off, batch norm uses its running statistics
+    """Mittlerer Verlust und Genauigkeit (None bei Regression), ohne Gradienten."""
+    model.eval()  # Dropout aus, BatchNorm nimmt die gelernte Statistik
     totals = _Totals()
     for batch, (x, y) in enumerate(loader, start=1):
         x, y = x.to(device), y.to(device)
@@ -301,14 +301,15 @@ class _Totals:
 def fit(model, train_loader, val_loader=None, *, epochs, optimizer=None,
         lr=1e-3, loss_fn=None, device=None, patience=None,
         task="classification", progress=True, train_eval_loader=None):
-    """Train ``model`` for up to ``epochs`` epochs and return its ``History``.
+    """Trainiert ``model`` höchstens ``epochs`` Epochen lang; gibt die ``History`` zurück.
 
-    Defaults: Adam with learning rate ``lr``; cross-entropy for classification,
-    mean squared error for regression. With ``patience`` (needs ``val_loader``)
-    training stops once the validation loss has not improved for ``patience``
-    epochs, and the model gets back the weights of its best epoch.
-    ``train_eval_loader`` (the training data, unshuffled) measures training loss
-    and accuracy after each epoch in eval mode (``History.train_eval_*``).
+    Voreinstellung: Adam mit Lernrate ``lr``; Kreuzentropie für Klassifikation,
+    mittlerer quadratischer Fehler für Regression. Mit ``patience`` (braucht
+    ``val_loader``) endet das Training, sobald der Validierungsverlust ``patience``
+    Epochen lang nicht besser wurde, und das Modell erhält die Gewichte seiner besten
+    Epoche zurück. ``train_eval_loader`` (die Trainingsdaten, ungemischt) misst
+    Trainingsverlust und -genauigkeit nach jeder Epoche im Auswertungsmodus
+    (``History.train_eval_*``).
     """
     _check_fit_arguments(epochs, patience, task, train_loader, val_loader, lr)
     if loss_fn is None and task == "classification":
@@ -328,7 +329,7 @@ def fit(model, train_loader, val_loader=None, *, epochs, optimizer=None,
         val_loss, val_acc = math.nan, None
         if val_loader is not None:
             val_loss, val_acc = evaluate(model, val_loader, loss_fn, device, epoch)
-        if train_eval_loader is not None:  # eval mode, like the validation values
+        if train_eval_loader is not None:  # Auswertungsmodus, wie die Validierung
             loss, acc = evaluate(model, train_eval_loader, loss_fn, device, epoch)
             history.train_eval_loss.append(loss)
             history.train_eval_acc.append(math.nan if acc is None else acc)
@@ -339,7 +340,7 @@ def fit(model, train_loader, val_loader=None, *, epochs, optimizer=None,
         monitored = train_loss if val_loader is None else val_loss
         if monitored < best_loss:
             best_loss, history.best_epoch = monitored, epoch
-            if patience is not None:  # copy only when we may need to go back
+            if patience is not None:  # nur kopieren, wenn wir zurück müssen
                 best_state = {name: value.detach().clone()
                               for name, value in model.state_dict().items()}
         elif patience is not None and epoch - history.best_epoch >= patience:
@@ -430,15 +431,15 @@ def count_parameters(model):
 
 # ANCHOR: checkpoint
 def save_checkpoint(model, path):
-    """Save the ``state_dict`` atomically: write a temporary file, rename it."""
+    """Speichert das ``state_dict`` atomar: temporäre Datei schreiben, umbenennen."""
     path = Path(path)
-    with atomic_path(path) as temporary:  # the old file or the new one, never half
+    with atomic_path(path) as temporary:  # alte oder neue Datei, nie eine halbe
         torch.save(model.state_dict(), temporary)
     return path
 
 
 def load_checkpoint(model, path, device=None):
-    """Load weights from ``save_checkpoint`` (tensors only, no pickled code)."""
+    """Lädt Gewichte aus ``save_checkpoint`` (nur Tensoren, kein gepickelter Code)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(
