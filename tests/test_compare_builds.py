@@ -65,6 +65,7 @@ def test_figures_are_skipped_and_tables_compared_by_their_text():
     table = {"text/html": "<table><tr><th>η</th><td>97,3 ± 0,1</td></tr></table>",
              "text/plain": "η 97,3 ± 0,1"}
     assert parse_numbers(compare_builds.glue_text(table))[0] == [97.3, 0.1]
+    assert compare_builds.glue_text({"text/plain": "'50\\u202f000'"}) == "50\u202f000"
     assert compare_builds._german(5.954e7) == "5,954 · 10⁷"
     assert compare_builds._german(-3.776e-7) == "−3,776 · 10⁻⁷"
 

@@ -31,6 +31,7 @@ such as "besser" against "Rauschen") is flagged too, unless the tolerance is ``.
 """
 
 import argparse
+import ast
 import fnmatch
 import html
 import math
@@ -96,6 +97,11 @@ def glue_text(data):
     plain = _joined(data.get("text/plain", ""))
     if not plain or re.fullmatch(r"<[^<>]*>", plain.strip()):
         return None  # an object without a text form, e.g. <Figure size 640x480 with 2 Axes>
+    if plain[:1] in "'\"" and plain[-1:] == plain[:1]:
+        try:
+            return str(ast.literal_eval(plain))  # a glued str: its repr escapes thin spaces
+        except (ValueError, SyntaxError):
+            pass
     return re.sub(r"np\.\w+\((.*?)\)", r"\1", plain)  # np.float64(0.93) -> 0.93
 
 
