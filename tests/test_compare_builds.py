@@ -62,7 +62,8 @@ def test_figures_are_skipped_and_tables_compared_by_their_text():
     figure = {compare_builds.GLUE_PREFIX + "image/svg+xml": "<svg>1.5</svg>",
               compare_builds.GLUE_PREFIX + "text/plain": "<Figure size 640x480 with 2 Axes>"}
     assert compare_builds.glue_text(figure) is None
-    table = {"text/html": "<table><tr><th>η</th><td>97,3 ± 0,1</td></tr></table>",
+    table = {"text/html": "<style> th {width: 12px} </style>"
+                          "<table><tr><th>η</th><td>97,3 ± 0,1</td></tr></table>",
              "text/plain": "η 97,3 ± 0,1"}
     assert parse_numbers(compare_builds.glue_text(table))[0] == [97.3, 0.1]
     assert compare_builds.glue_text({"text/plain": "'50\\u202f000'"}) == "50\u202f000"

@@ -54,7 +54,7 @@ NUMBER = re.compile(
     r"(?P<fraction>[.,]\d+)?"
     r"(?:[eE](?P<exp>[-+]?\d+)|\s*[·×]\s*10(?P<power>[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))?"
 )
-TAG = re.compile(r"<[^>]+>")
+TAG = re.compile(r"<style.*?</style>|<[^>]+>", re.S)  # tags, and the CSS pandas adds
 
 
 @dataclass
