@@ -330,7 +330,8 @@ def fit(model, train_loader, val_loader=None, *, epochs, optimizer=None,
         if val_loader is not None:
             val_loss, val_acc = evaluate(model, val_loader, loss_fn, device, epoch)
         if train_eval_loader is not None:  # Auswertungsmodus, wie die Validierung
-            loss, acc = evaluate(model, train_eval_loader, loss_fn, device, epoch)
+            with torch.random.fork_rng(devices=[]):  # Messen ändert den Zufall nicht
+                loss, acc = evaluate(model, train_eval_loader, loss_fn, device, epoch)
             history.train_eval_loss.append(loss)
             history.train_eval_acc.append(math.nan if acc is None else acc)
         _record(history, train_loss, train_acc, val_loss, val_acc,

@@ -435,3 +435,12 @@ def test_train_eval_loader_measures_the_training_data_in_eval_mode():
     assert "train_eval_acc" in history.to_frame()
     plain = fit(small_net(), make_loader(x, y, 16), epochs=1, device=CPU, progress=False)
     assert plain.train_eval_acc == [] and "train_eval_acc" not in plain.to_frame()
+    # measuring does not change the training: same dropout masks with and without it
+    runs = []
+    for train_eval_loader in (None, train_eval):
+        set_seed(0)
+        model = nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Dropout(0.8), nn.Linear(32, 2))
+        runs.append(fit(model, make_loader(x, y, 16, shuffle=True, seed=0), epochs=3,
+                        device=CPU, progress=False,
+                        train_eval_loader=train_eval_loader).train_loss)
+    assert runs[0] == runs[1]
