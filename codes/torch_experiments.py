@@ -3,34 +3,80 @@
 A claim that one setting beats another rests on several runs: ``run_seeds`` trains one
 fresh model per seed (the seed fixes the initial weights and the order of the
 mini-batches), ``mean_spread`` reduces the runs to mean and standard deviation, and
-``differs`` calls a difference real only when it is larger than the spread.
+``codes.metrics.is_noise`` decides whether a difference is larger than the spread.
+``sweep_learning_rates`` gives every variant its own step size, chosen on validation data.
 """
+
+import math
 
 import numpy as np
 import torch
 
+from codes.metrics import is_noise
 from codes.plotting import german_number, germanize
 from codes.training import fit, make_loader, set_seed
 
 
 # ANCHOR: run_seeds
 def run_seeds(build, x, y, val_loader, *, seeds, epochs, batch_size=128,
-              optimizer=None, lr=1e-3, device=None):
-    """Train ``build()`` once per seed on (x, y); return one ``History`` per seed.
+              optimizer=None, lr=1e-3, device=None, train_eval=False):
+    """Trainiert ``build()`` einmal je Seed auf (x, y); eine ``History`` je Seed.
 
-    ``optimizer`` maps the parameters to an optimizer (default: Adam with ``lr``).
+    ``optimizer`` bildet die Parameter auf einen Optimierer ab (sonst Adam mit ``lr``).
+    Mit ``train_eval=True`` werden die Trainingsdaten nach jeder Epoche zusätzlich im
+    Auswertungsmodus gemessen (``History.train_eval_loss``, ``History.train_eval_acc``).
     """
     histories = []
     for seed in seeds:
-        set_seed(seed)  # same seed: same initial weights, same mini-batch order
+        set_seed(seed)  # gleicher Seed: gleiche Startgewichte, gleiche Mini-Batches
         model = build()
         loader = make_loader(x, y, batch_size, shuffle=True, seed=seed)
         histories.append(fit(
             model, loader, val_loader, epochs=epochs, lr=lr, device=device,
             optimizer=optimizer(model.parameters()) if optimizer else None,
-            progress=False))
+            progress=False,
+            train_eval_loader=make_loader(x, y, 2500) if train_eval else None))
     return histories
 # ANCHOR_END: run_seeds
+
+
+# ANCHOR: sweep
+def sweep_learning_rates(build, x, y, val_loader, *, lrs, seeds, epochs,
+                         batch_size=128, device=None):
+    """Validierungsgenauigkeit in % nach ``epochs`` Epochen SGD, je Lernrate und Seed.
+
+    Gibt {lr: Array mit einer Genauigkeit je Seed} zurück. Ein Lauf, der divergiert
+    (der Verlust wird NaN oder unendlich, ``fit`` bricht ab), zählt als NaN.
+    """
+    results = {}
+    for lr in lrs:
+        accuracies = []
+        for seed in seeds:
+            try:
+                history = run_seeds(
+                    build, x, y, val_loader, seeds=[seed], epochs=epochs,
+                    batch_size=batch_size, device=device,
+                    optimizer=lambda params, lr=lr: torch.optim.SGD(params, lr=lr))[0]
+                accuracies.append(100 * history.val_acc[-1])
+            except FloatingPointError:  # divergiert
+                accuracies.append(math.nan)
+        results[lr] = np.array(accuracies)
+    return results
+
+
+def best_learning_rate(results):
+    """Die Lernrate mit der höchsten mittleren Genauigkeit; nie eine, die divergiert ist."""
+    means = {lr: acc.mean() for lr, acc in results.items() if np.isfinite(acc).all()}
+    if not means:
+        raise ValueError("Jede Lernrate ist in mindestens einem Lauf divergiert; "
+                         "wählen Sie kleinere Lernraten.")
+    return max(means, key=means.get)
+# ANCHOR_END: sweep
+
+
+def differs(a, b):
+    """True when the (mean, spread) pairs a and b differ by more than noise (``is_noise``)."""
+    return not is_noise(a, b)
 
 
 def curves(histories, metric, percent=False):
@@ -43,11 +89,6 @@ def mean_spread(histories, metric, epoch=-1, percent=False):
     """Mean and standard deviation over the runs of ``metric`` after ``epoch`` (-1: last)."""
     values = curves(histories, metric, percent)[:, epoch]
     return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
-
-
-def differs(a, b):
-    """True when two (mean, spread) pairs differ by more than the sum of their spreads."""
-    return abs(a[0] - b[0]) > a[1] + b[1]
 
 
 def german(value, digits=1):

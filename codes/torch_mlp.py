@@ -57,13 +57,28 @@ def check_batch(x, first_layer):
             f"Beispiel, z. B. Bilder), nicht {tuple(x.shape)}.{single}")
 
 
+def check_batchnorm_batch(model, x):
+    """Raise a ValueError for a single example through BatchNorm in training mode.
+
+    BatchNorm normalises with the mean and variance of the mini-batch, which one example
+    does not have (PyTorch stops with an English error). ``fit`` skips such batches.
+    """
+    if model.training and model.use_batchnorm and x.shape[0] == 1:
+        raise ValueError(
+            "Ein einzelnes Beispiel im Trainingsmodus: BatchNorm kann aus einem Beispiel "
+            "keinen Mittelwert und keine Varianz des Mini-Batches schätzen. Für Vorhersagen "
+            "schalten Sie mit model.eval() in den Auswertungsmodus (BatchNorm nimmt dann "
+            "die gelernten Statistiken); zum Trainieren geben Sie Batches mit mindestens "
+            "2 Beispielen.")
+
+
 # ANCHOR: linear
 def linear(in_features, out_features, activation="relu", init="he_glorot"):
-    """``nn.Linear`` initialised as in chapter 3: biases zero, weights normal with
+    """``nn.Linear``, initialisiert wie in Kapitel 3: Biases null, Gewichte normalverteilt
 
-    variance 2 / d_in (He et al. 2015) if a ReLU (or GELU) follows, else
-    2 / (d_in + d_out) (Glorot and Bengio 2010; also for the output layer).
-    ``init="pytorch"`` keeps PyTorch's default, U(-1/sqrt(d_in), 1/sqrt(d_in)).
+    mit Varianz 2 / d_in (He et al. 2015), wenn eine ReLU (oder GELU) folgt, sonst
+    2 / (d_in + d_out) (Glorot und Bengio 2010; auch für die Ausgabeschicht).
+    ``init="pytorch"`` behält PyTorchs Voreinstellung U(-1/sqrt(d_in), 1/sqrt(d_in)).
     """
     if init not in INITS:
         raise ValueError(f"Unbekannte Initialisierung init={init!r}; erlaubt sind {INITS}.")
@@ -80,9 +95,9 @@ def linear(in_features, out_features, activation="relu", init="he_glorot"):
 # ANCHOR: hidden_layer
 def hidden_layer(in_features, out_features, dropout=0.0, use_batchnorm=True,
                  activation="relu", init="he_glorot"):
-    """Linear -> BatchNorm1d -> activation -> Dropout, as a list of modules.
+    """Linear -> BatchNorm1d -> Aktivierung -> Dropout als Liste von Modulen.
 
-    Computes h = Dropout(sigma(BN(W^T x + b))); BN and Dropout are optional.
+    Berechnet h = Dropout(sigma(BN(W^T x + b))); BN und Dropout sind optional.
     """
     layers = [linear(in_features, out_features, activation, init)]
     if use_batchnorm:
@@ -96,9 +111,9 @@ def hidden_layer(in_features, out_features, dropout=0.0, use_batchnorm=True,
 
 # ANCHOR: basic_mlp
 class BasicMLP(nn.Module):
-    """One ``hidden_layer`` per entry of ``hidden_sizes``, then a linear output.
+    """Eine ``hidden_layer`` je Eintrag von ``hidden_sizes``, dann eine lineare Ausgabe.
 
-    For ``hidden_sizes = [d_1, ..., d_{L-1}]`` the layer widths are
+    Für ``hidden_sizes = [d_1, ..., d_{L-1}]`` sind die Schichtbreiten
     input_size -> d_1 -> ... -> d_{L-1} -> num_classes.
     """
 
@@ -114,21 +129,25 @@ class BasicMLP(nn.Module):
                                    activation, init)
         layers.append(linear(widths[-1], num_classes, "identity", init))  # logits
         self.network = nn.Sequential(*layers)
+        self.use_batchnorm = use_batchnorm
 
     def forward(self, x):
-        check_batch(x, self.network[0])  # a German error for a wrong shape or type
+        check_batch(x, self.network[0])  # deutsche Fehlermeldung bei falscher Form
+        check_batchnorm_batch(self, x)
         return self.network(x.flatten(start_dim=1))
 # ANCHOR_END: basic_mlp
 
 
 # ANCHOR: residual_block
 class ResidualBlock(nn.Module):
-    """Dropout(ReLU(F(x))) with F(x) = H(x) + s(x) (Gl. eq:residual-block).
+    """Dropout(ReLU(F(x))) mit F(x) = H(x) + s(x) (Gl. eq:residual-block).
 
-    Branch with two layers: H(x) = BN(W_2^T ReLU(BN(W_1^T x + b_1)) + b_2).
-    The shortcut s is the identity when the widths match, else a linear map.
-    ``residual=False`` drops it (F(x) = H(x)): the same block as a plain
-    stack of two layers, for comparison.
+    Zweig mit zwei Schichten: H(x) = BN(W_2^T ReLU(BN(W_1^T x + b_1)) + b_2).
+    Die Abkürzung s ist die Identität, wenn die Breiten gleich sind, sonst linear.
+    ``residual=False`` lässt sie weg (F(x) = H(x)): derselbe Block als gewöhnlicher
+    Stapel zweier Schichten, zum Vergleich. Die Abkürzung ist der einzige Unterschied:
+    Beide Varianten initialisieren W_1 mit He und W_2 mit Glorot; mit demselben Seed
+    und gleichen Breiten beginnen sie mit denselben Gewichten.
     """
 
     def __init__(self, in_features, out_features, dropout=0.0, *, residual=True,
@@ -142,16 +161,15 @@ class ResidualBlock(nn.Module):
         self.branch = nn.Sequential(
             linear(in_features, out_features, activation, init), norm(),
             make_activation(activation),
-            # He init only where the ReLU follows directly, i.e. without the shortcut
-            linear(out_features, out_features,
-                   "identity" if residual else activation, init), norm(),
+            # Glorot: es folgt die Summe H(x) + s(x), mit oder ohne Abkürzung
+            linear(out_features, out_features, "identity", init), norm(),
         )
         if not residual:
             self.shortcut = None
         elif in_features == out_features:
             self.shortcut = nn.Identity()
         else:
-            # a projection to the new width
+            # eine Projektion auf die neue Breite
             self.shortcut = linear(in_features, out_features, "identity", init)
         self.activation = make_activation(activation)
         self.dropout = nn.Dropout(dropout)
@@ -159,17 +177,17 @@ class ResidualBlock(nn.Module):
     def forward(self, x):
         out = self.branch(x)
         if self.shortcut is not None:
-            out = out + self.shortcut(x)  # H learns only the deviation
+            out = out + self.shortcut(x)  # H lernt nur die Abweichung
         return self.dropout(self.activation(out))
 # ANCHOR_END: residual_block
 
 
 # ANCHOR: advanced_mlp
 class AdvancedMLP(nn.Module):
-    """Feature extractor, residual blocks, linear classifier.
+    """Merkmalsschicht, Residualblöcke, linearer Klassifikator.
 
-    ``hidden_sizes = [d_1, ..., d_k]`` gives one hidden layer input_size -> d_1
-    and k - 1 residual blocks d_i -> d_{i+1}, each with two linear layers.
+    ``hidden_sizes = [d_1, ..., d_k]`` ergibt eine verdeckte Schicht input_size -> d_1
+    und k - 1 Residualblöcke d_i -> d_{i+1} mit je zwei linearen Schichten.
     """
 
     def __init__(self, input_size, hidden_sizes, num_classes, dropout=0.0, *,
@@ -185,9 +203,11 @@ class AdvancedMLP(nn.Module):
                           init=init)
             for d_in, d_out in zip(widths[:-1], widths[1:], strict=True)))
         self.classifier = linear(widths[-1], num_classes, "identity", init)
+        self.use_batchnorm = use_batchnorm
 
     def forward(self, x):
-        check_batch(x, self.features[0])  # a German error for a wrong shape or type
+        check_batch(x, self.features[0])  # deutsche Fehlermeldung bei falscher Form
+        check_batchnorm_batch(self, x)
         h = self.features(x.flatten(start_dim=1))
         return self.classifier(self.blocks(h))
 # ANCHOR_END: advanced_mlp
@@ -208,11 +228,11 @@ def block_gradient_norms(model, x, y, loss_fn=None):
 
 # ANCHOR: from_numpy
 def from_numpy_mlp(mlp, dtype=torch.float64):
-    """The NumPy ``codes.mlp.MLP`` as ``nn.Sequential``, same weights (float64 by default).
+    """Das NumPy-``codes.mlp.MLP`` als ``nn.Sequential`` mit denselben Gewichten (float64).
 
-    nn.Linear stores W_l^T (shape d_l x d_{l-1}) and computes
-    a_l = W_l^T h_{l-1} + b_l. A final softmax is left out: PyTorch's
-    cross-entropy takes the logits a_L.
+    nn.Linear speichert W_l^T (Form d_l x d_{l-1}) und berechnet
+    a_l = W_l^T h_{l-1} + b_l. Eine abschließende Softmax entfällt: PyTorchs
+    Kreuzentropie nimmt die Logits a_L.
     """
     layers = []
     for W, b, sigma in zip(mlp.weights, mlp.biases, mlp.activations,

@@ -14,6 +14,7 @@ integer labels give an accuracy, real-valued targets give ``None``.
 
 import functools
 import math
+import os
 import random
 import time
 import warnings
@@ -34,7 +35,7 @@ TASKS = ("classification", "regression")
 
 # ANCHOR: device
 def get_device(verbose=True):
-    """The GPU (``cuda``) if there is one, else the CPU; says once which."""
+    """Die GPU (``cuda``), wenn es eine gibt, sonst die CPU; sagt einmal, welche."""
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if verbose:
         _announce(device.type)
@@ -65,20 +66,48 @@ def one_cpu_thread_without_gpu():
 
 
 def set_seed(seed):
-    """Seed Python's ``random``, NumPy and PyTorch (CPU and all GPUs) for reproducible runs."""
+    """Seed Python's ``random``, NumPy and PyTorch (CPU and all GPUs) for reproducible runs.
+
+    Also switches PyTorch to deterministic algorithms (``use_deterministic_algorithms``),
+    so that a run on a GPU repeats itself.
+    """
+    use_deterministic_algorithms()
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
     torch.cuda.manual_seed_all(seed)
 
 
+def use_deterministic_algorithms():
+    """Let PyTorch use only deterministic algorithms, so a GPU run repeats itself exactly.
+
+    On a GPU some kernels (e.g. cuBLAS with several workspaces, cuDNN's autotuner) may
+    give slightly different sums from run to run. This sets what PyTorch documents for
+    reproducibility: ``CUBLAS_WORKSPACE_CONFIG=:4096:8`` (must be set before cuBLAS
+    starts, hence here, before any model is built), ``cudnn.benchmark = False``,
+    ``cudnn.deterministic = True`` and ``torch.use_deterministic_algorithms(True)``.
+    An operation without a deterministic version warns instead of stopping the run
+    (``warn_only``). On the CPU the results stay the same; it only switches this on.
+    """
+    if "CUBLAS_WORKSPACE_CONFIG" not in os.environ:
+        if torch.cuda.is_available() and torch.cuda.is_initialized():
+            warnings.warn(
+                "CUDA läuft schon; CUBLAS_WORKSPACE_CONFIG wirkt womöglich erst in einem "
+                "neuen Prozess. Rufen Sie set_seed vor der ersten Rechnung auf der GPU auf.",
+                stacklevel=3)
+        os.environ["CUBLAS_WORKSPACE_CONFIG"] = ":4096:8"
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = True
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
 # ANCHOR: make_loader
 def make_loader(x, y, batch_size, shuffle=False, seed=None):
-    """A ``DataLoader`` over the pairs (x_i, y_i) of NumPy arrays or tensors.
+    """Ein ``DataLoader`` über die Paare (x_i, y_i) aus NumPy-Arrays oder Tensoren.
 
-    Inputs become float32; targets stay integer (class labels) or become
-    float32 (regression). With ``shuffle`` the order is drawn anew every epoch,
-    from a generator seeded with ``seed`` (None: PyTorch's global generator).
+    Eingaben werden float32; Zielwerte bleiben ganzzahlig (Klassen) oder werden
+    float32 (Regression). Mit ``shuffle`` wird die Reihenfolge in jeder Epoche neu
+    gezogen, aus einem Generator mit dem Seed ``seed`` (None: PyTorchs globaler).
     """
     x, y = _as_tensor(x), _as_tensor(y)
     if len(x) != len(y):
@@ -108,6 +137,12 @@ class History:
     validation loader) are NaN, so that every list has one value per epoch.
     ``best_epoch`` counts from 1 and is the epoch with the lowest validation loss
     (training loss without validation data).
+
+    ``train_loss`` and ``train_acc`` are the running values of ``train_epoch`` in
+    training mode (dropout active, the weights change during the epoch).
+    ``train_eval_loss`` and ``train_eval_acc`` are measured after each epoch in eval
+    mode on the training data, like the validation values; they are filled only by
+    ``fit(..., train_eval_loader=...)`` and are empty otherwise.
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -117,35 +152,52 @@ class History:
     epoch_seconds: list[float] = field(default_factory=list)
     best_epoch: int = 0
     stopped_early: bool = False
+    train_eval_loss: list[float] = field(default_factory=list)
+    train_eval_acc: list[float] = field(default_factory=list)
 
-    def to_frame(self):
-        """The per-epoch lists as a table with one row per epoch (index ``epoch`` from 1)."""
-        columns = {key: value for key, value in asdict(self).items() if isinstance(value, list)}
+    def to_frame(self, german=False):
+        """The per-epoch lists as a table with one row per epoch (index ``epoch`` from 1).
+
+        Lists that were not measured (empty) are left out. ``german=True`` gives the
+        columns German names, for tables shown to readers.
+        """
+        columns = {key: value for key, value in asdict(self).items()
+                   if isinstance(value, list) and value}
         frame = pd.DataFrame(columns)
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="epoch")
+        if german:
+            frame = frame.rename(columns=GERMAN_COLUMNS).rename_axis("Epoche")
         return frame
+
+
+GERMAN_COLUMNS = {
+    "train_loss": "Verlust (Training)", "train_acc": "Genauigkeit (Training)",
+    "val_loss": "Verlust (Validierung)", "val_acc": "Genauigkeit (Validierung)",
+    "epoch_seconds": "Sekunden",
+    "train_eval_loss": "Verlust (Training, Auswertungsmodus)",
+    "train_eval_acc": "Genauigkeit (Training, Auswertungsmodus)"}
 
 
 # ANCHOR: train_epoch
 def train_epoch(model, loader, loss_fn, optimizer, device, epoch=None):
-    """One pass over ``loader`` with one gradient step per mini-batch.
+    """Ein Durchlauf durch ``loader`` mit einem Gradientenschritt je Mini-Batch.
 
-    Returns the mean loss over all examples and the accuracy (None for
-    regression). NaN or inf stops training with an error naming ``epoch`` and batch.
+    Gibt den mittleren Verlust über alle Beispiele und die Genauigkeit zurück (None
+    bei Regression). NaN oder unendlich beendet das Training mit Epoche und Batch.
     """
-    model.train()  # dropout active, batch norm uses batch statistics
+    model.train()  # Dropout aktiv, BatchNorm nimmt die Statistik des Batches
     totals = _Totals()
     batchnorm = uses_batchnorm(model)
     for batch, (x, y) in enumerate(loader, start=1):
-        if batchnorm and len(y) == 1:  # one example has no batch statistics
+        if batchnorm and len(y) == 1:  # ein Beispiel hat keine Batch-Statistik
             totals.skip_single_example()
             continue
         x, y = x.to(device), y.to(device)
         optimizer.zero_grad()
         output = model(x)
         loss = loss_fn(output, _match_targets(y, output))
-        check_finite(x, y, loss, epoch, batch)  # NaN or inf: stop and say where
-        loss.backward()  # autograd: d loss / d parameter for every parameter
+        check_finite(x, y, loss, epoch, batch)  # NaN/unendlich: abbrechen, Ort nennen
+        loss.backward()  # Autograd: d Verlust / d Parameter für jeden Parameter
         optimizer.step()
         totals.add(loss, output, y)
     return totals.result()
@@ -155,8 +207,8 @@ def train_epoch(model, loader, loss_fn, optimizer, device, epoch=None):
 # ANCHOR: evaluate
 @torch.no_grad()
 def evaluate(model, loader, loss_fn, device, epoch=None):
-    """Mean loss and accuracy (None for regression), without gradients."""
-    model.eval()  # dropout off, batch norm uses its running statistics
+    """Mittlerer Verlust und Genauigkeit (None bei Regression), ohne Gradienten."""
+    model.eval()  # Dropout aus, BatchNorm nimmt die gelernte Statistik
     totals = _Totals()
     for batch, (x, y) in enumerate(loader, start=1):
         x, y = x.to(device), y.to(device)
@@ -248,15 +300,21 @@ class _Totals:
 # ANCHOR: fit
 def fit(model, train_loader, val_loader=None, *, epochs, optimizer=None,
         lr=1e-3, loss_fn=None, device=None, patience=None,
-        task="classification", progress=True):
-    """Train ``model`` for up to ``epochs`` epochs and return its ``History``.
+        task="classification", progress=True, train_eval_loader=None):
+    """Trainiert ``model`` höchstens ``epochs`` Epochen lang; gibt die ``History`` zurück.
 
-    Defaults: Adam with learning rate ``lr``; cross-entropy for classification,
-    mean squared error for regression. With ``patience`` (needs ``val_loader``)
-    training stops once the validation loss has not improved for ``patience``
-    epochs, and the model gets back the weights of its best epoch.
+    Voreinstellung: Adam mit Lernrate ``lr``; Kreuzentropie für Klassifikation,
+    mittlerer quadratischer Fehler für Regression. Mit ``patience`` (braucht
+    ``val_loader``) endet das Training, sobald der Validierungsverlust ``patience``
+    Epochen lang nicht besser wurde, und das Modell erhält die Gewichte seiner besten
+    Epoche zurück. ``train_eval_loader`` (die Trainingsdaten, ungemischt) misst
+    Trainingsverlust und -genauigkeit nach jeder Epoche im Auswertungsmodus
+    (``History.train_eval_*``).
     """
     _check_fit_arguments(epochs, patience, task, train_loader, val_loader, lr)
+    if loss_fn is None and task == "classification":
+        for loader in (train_loader, val_loader, train_eval_loader):
+            check_class_labels(loader)
     device = device or get_device()
     model.to(device)
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
@@ -271,6 +329,11 @@ def fit(model, train_loader, val_loader=None, *, epochs, optimizer=None,
         val_loss, val_acc = math.nan, None
         if val_loader is not None:
             val_loss, val_acc = evaluate(model, val_loader, loss_fn, device, epoch)
+        if train_eval_loader is not None:  # Auswertungsmodus, wie die Validierung
+            with torch.random.fork_rng(devices=[]):  # Messen ändert den Zufall nicht
+                loss, acc = evaluate(model, train_eval_loader, loss_fn, device, epoch)
+            history.train_eval_loss.append(loss)
+            history.train_eval_acc.append(math.nan if acc is None else acc)
         _record(history, train_loss, train_acc, val_loss, val_acc,
                 time.perf_counter() - start)
         if progress:
@@ -278,7 +341,7 @@ def fit(model, train_loader, val_loader=None, *, epochs, optimizer=None,
         monitored = train_loss if val_loader is None else val_loss
         if monitored < best_loss:
             best_loss, history.best_epoch = monitored, epoch
-            if patience is not None:  # copy only when we may need to go back
+            if patience is not None:  # nur kopieren, wenn wir zurück müssen
                 best_state = {name: value.detach().clone()
                               for name, value in model.state_dict().items()}
         elif patience is not None and epoch - history.best_epoch >= patience:
@@ -304,6 +367,37 @@ def _check_fit_arguments(epochs, patience, task, train_loader, val_loader, lr):
         check_positive_int("patience", patience)
         if val_loader is None:
             raise ValueError("Early Stopping (patience) braucht einen val_loader.")
+
+
+def check_class_labels(loader):
+    """Raise a German ValueError unless the targets of ``loader`` are class numbers.
+
+    Classification with cross-entropy expects one integer class number 0 … K−1 per
+    example. One-hot vectors would train with NaN accuracies, float class numbers stop
+    deep inside PyTorch with an English message; both are caught here, up front.
+    Reads one example (``loader.dataset[0]``), so the shuffled order is not touched.
+    """
+    dataset = getattr(loader, "dataset", None)
+    if loader is None or not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
+        return
+    if len(dataset) == 0:
+        return
+    example = dataset[0]
+    if not isinstance(example, tuple | list) or len(example) < 2:
+        return
+    y = torch.as_tensor(example[1])
+    if y.dim() >= 1:
+        raise ValueError(
+            f"Die Zielwerte haben pro Beispiel die Form {tuple(y.shape)}, wie One-hot-Vektoren. "
+            "fit erwartet für die Klassifikation eine Klassennummer 0 … K−1 pro Beispiel "
+            "(ganze Zahl). Wandeln Sie One-hot-Zielwerte um, z. B. mit y.argmax(axis=1), "
+            "oder wählen Sie task=\"regression\" für Zielwerte mit mehreren Komponenten.")
+    if y.is_floating_point() or y.is_complex():
+        raise ValueError(
+            f"Die Klassennummern sind Gleitkommazahlen ({y.dtype}). fit erwartet für die "
+            "Klassifikation ganze Zahlen 0 … K−1: Wandeln Sie sie um, z. B. mit "
+            "y.astype(np.int64) oder y.long(), oder wählen Sie task=\"regression\" für "
+            "reelle Zielwerte.")
 
 
 def _record(history, train_loss, train_acc, val_loss, val_acc, seconds):
@@ -338,15 +432,15 @@ def count_parameters(model):
 
 # ANCHOR: checkpoint
 def save_checkpoint(model, path):
-    """Save the ``state_dict`` atomically: write a temporary file, rename it."""
+    """Speichert das ``state_dict`` atomar: temporäre Datei schreiben, umbenennen."""
     path = Path(path)
-    with atomic_path(path) as temporary:  # the old file or the new one, never half
+    with atomic_path(path) as temporary:  # alte oder neue Datei, nie eine halbe
         torch.save(model.state_dict(), temporary)
     return path
 
 
 def load_checkpoint(model, path, device=None):
-    """Load weights from ``save_checkpoint`` (tensors only, no pickled code)."""
+    """Lädt Gewichte aus ``save_checkpoint`` (nur Tensoren, kein gepickelter Code)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(

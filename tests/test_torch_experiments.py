@@ -6,6 +6,7 @@ import torch
 
 from codes.torch_experiments import (
     activation_scales,
+    best_learning_rate,
     differs,
     german,
     german_sci,
@@ -13,6 +14,7 @@ from codes.torch_experiments import (
     mean_spread,
     pm,
     run_seeds,
+    sweep_learning_rates,
 )
 from codes.torch_mlp import AdvancedMLP, BasicMLP
 from codes.training import History, make_loader
@@ -68,3 +70,30 @@ def test_gradient_norms_at_init_has_one_row_per_seed():
     norms = gradient_norms_at_init(lambda: AdvancedMLP(6, [8] * 4, 3), x, y, [0, 1, 2])
     assert norms.shape == (3, 3)
     assert np.all(norms > 0)
+
+
+def test_run_seeds_measures_the_training_data_in_eval_mode_on_request():
+    torch.manual_seed(0)
+    x, y = torch.randn(64, 5), torch.randint(0, 2, (64,))
+    val = make_loader(x, y, 32)
+    runs = run_seeds(lambda: BasicMLP(5, [8], 2, dropout=0.5), x, y, val, seeds=[0],
+                     epochs=2, batch_size=16, device="cpu", train_eval=True)
+    assert len(runs[0].train_eval_acc) == 2
+    # on the training data in eval mode: the same numbers as the validation on it
+    assert runs[0].train_eval_acc == runs[0].val_acc
+
+
+def test_sweep_learning_rates_counts_diverged_runs_as_nan_and_never_picks_them():
+    torch.manual_seed(0)
+    x, y = torch.randn(64, 5), torch.randint(0, 2, (64,))
+    val = make_loader(x, y, 32)
+    results = sweep_learning_rates(lambda: BasicMLP(5, [8], 2, use_batchnorm=False), x, y,
+                                   val, lrs=[0.1, 1e30], seeds=[0, 1], epochs=1,
+                                   batch_size=16, device="cpu")
+    assert results[0.1].shape == (2,) and np.isfinite(results[0.1]).all()
+    assert np.isnan(results[1e30]).all()
+    assert best_learning_rate(results) == 0.1
+    assert best_learning_rate({0.1: np.array([50.0, 60.0]), 0.2: np.array([70.0, np.nan]),
+                               0.3: np.array([52.0, 54.0])}) == 0.1
+    with pytest.raises(ValueError, match="divergiert"):
+        best_learning_rate({1.0: np.array([np.nan])})

@@ -267,3 +267,27 @@ def test_bad_constructor_arguments_raise_a_clear_error(cls, args, kwargs, messag
 def test_numpy_integer_widths_are_accepted():
     model = BasicMLP(np.int64(6), [np.int64(4)], np.int64(2))
     assert model(torch.randn(3, 6)).shape == (3, 2)
+
+
+@pytest.mark.parametrize("cls", [BasicMLP, AdvancedMLP])
+def test_a_single_example_through_batchnorm_in_training_mode_says_what_to_do(cls):
+    model = cls(4, [8, 8], 3)
+    with pytest.raises(ValueError, match=r"model\.eval\(\).*mindestens 2 Beispielen"):
+        model(torch.rand(1, 4))
+    assert model.eval()(torch.rand(1, 4)).shape == (1, 3)  # eval mode: running statistics
+    assert cls(4, [8, 8], 3, use_batchnorm=False)(torch.rand(1, 4)).shape == (1, 3)
+
+
+@pytest.mark.parametrize("batchnorm", [True, False])
+def test_the_shortcut_is_the_only_difference_between_residual_and_plain(batchnorm):
+    models = []
+    for residual in (True, False):
+        torch.manual_seed(0)
+        models.append(AdvancedMLP(20, [16] * 4, 3, residual=residual,
+                                  use_batchnorm=batchnorm))
+    residual, plain = (model.state_dict() for model in models)
+    assert residual.keys() == plain.keys()
+    for name in residual:
+        assert torch.equal(residual[name], plain[name]), name
+    x = torch.rand(8, 20)
+    assert not torch.allclose(models[0].eval()(x), models[1].eval()(x))

@@ -108,6 +108,9 @@ def test_fit_lowers_the_loss_and_records_history():
     frame = history.to_frame()
     assert list(frame.index) == [1, 2, 3, 4, 5]
     assert {"train_loss", "train_acc", "val_loss", "val_acc", "epoch_seconds"} <= set(frame)
+    german = history.to_frame(german=True)
+    assert german.index.name == "Epoche"
+    assert "Genauigkeit (Validierung)" in german and not any("_" in c for c in german)
 
 
 def test_fit_prints_one_plain_line_per_epoch(capsys):
@@ -352,3 +355,92 @@ def test_batchnorm_with_batches_of_one_says_what_to_do():
     x, y = blobs(4)
     with pytest.warns(UserWarning), pytest.raises(ValueError, match="batch_size >= 2"):
         fit(BasicMLP(2, [8], 2), make_loader(x, y, 1), epochs=1, device=CPU, progress=False)
+
+
+def test_set_seed_turns_on_deterministic_algorithms(monkeypatch):
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+    monkeypatch.setattr(torch.backends.cudnn, "benchmark", True)
+    torch.use_deterministic_algorithms(False)
+    try:
+        set_seed(0)
+        import os
+
+        assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
+        assert torch.are_deterministic_algorithms_enabled()
+        assert torch.is_deterministic_algorithms_warn_only_enabled()
+        assert torch.backends.cudnn.benchmark is False
+        assert torch.backends.cudnn.deterministic is True
+        # the same training twice with deterministic algorithms: the same numbers
+        x, y = blobs(64)
+        runs = []
+        for _ in range(2):
+            set_seed(1)
+            runs.append(fit(small_net(), make_loader(x, y, 16, shuffle=True, seed=1),
+                            epochs=2, device=CPU, progress=False).train_loss)
+        assert runs[0] == runs[1]
+    finally:
+        torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def test_use_deterministic_algorithms_keeps_a_cublas_setting_of_the_user(monkeypatch):
+    from codes.training import use_deterministic_algorithms
+
+    monkeypatch.setenv("CUBLAS_WORKSPACE_CONFIG", ":16:8")
+    use_deterministic_algorithms()
+    import os
+
+    assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":16:8"
+
+
+def test_fit_with_one_hot_labels_says_what_to_do():
+    x, y = blobs(20)
+    one_hot = np.eye(2, dtype=np.float32)[y]
+    with pytest.raises(ValueError, match=r"One-hot.*argmax"):
+        fit(small_net(), make_loader(x, one_hot, 8), epochs=1, device=CPU, progress=False)
+    with pytest.raises(ValueError, match=r"One-hot"):  # also in the validation data
+        fit(small_net(), make_loader(x, y, 8), make_loader(x, one_hot, 8), epochs=1,
+            device=CPU, progress=False)
+
+
+def test_fit_with_float_class_labels_says_what_to_do():
+    x, y = blobs(20)
+    with pytest.raises(ValueError, match=r"Gleitkommazahlen.*astype\(np.int64\)"):
+        fit(small_net(), make_loader(x, y.astype(np.float32), 8), epochs=1, device=CPU,
+            progress=False)
+
+
+def test_the_label_check_leaves_the_shuffled_order_alone():
+    x, y = blobs(40)
+    loader = make_loader(x, y, 8, shuffle=True, seed=0)
+    from codes.training import check_class_labels
+
+    check_class_labels(loader)
+    first = [batch[1].tolist() for batch in loader]
+    second = [batch[1].tolist() for batch in make_loader(x, y, 8, shuffle=True, seed=0)]
+    assert first == second
+
+
+def test_train_eval_loader_measures_the_training_data_in_eval_mode():
+    x, y = blobs(64)
+    set_seed(0)
+    model = nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Dropout(0.8), nn.Linear(32, 2))
+    train_eval = make_loader(x, y, 64)
+    history = fit(model, make_loader(x, y, 16, shuffle=True, seed=0), epochs=3, device=CPU,
+                  progress=False, train_eval_loader=train_eval)
+    assert len(history.train_eval_loss) == len(history.train_eval_acc) == 3
+    loss, acc = evaluate(model, train_eval, nn.CrossEntropyLoss(), CPU)
+    assert history.train_eval_loss[-1] == pytest.approx(loss)
+    assert history.train_eval_acc[-1] == pytest.approx(acc)
+    assert history.train_eval_loss[-1] != pytest.approx(history.train_loss[-1])  # dropout
+    assert "train_eval_acc" in history.to_frame()
+    plain = fit(small_net(), make_loader(x, y, 16), epochs=1, device=CPU, progress=False)
+    assert plain.train_eval_acc == [] and "train_eval_acc" not in plain.to_frame()
+    # measuring does not change the training: same dropout masks with and without it
+    runs = []
+    for train_eval_loader in (None, train_eval):
+        set_seed(0)
+        model = nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Dropout(0.8), nn.Linear(32, 2))
+        runs.append(fit(model, make_loader(x, y, 16, shuffle=True, seed=0), epochs=3,
+                        device=CPU, progress=False,
+                        train_eval_loader=train_eval_loader).train_loss)
+    assert runs[0] == runs[1]
