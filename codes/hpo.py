@@ -22,6 +22,7 @@ import numpy as np
 import optuna
 import sqlalchemy
 import torch
+from optuna.trial import TrialState
 from torch import nn
 
 from codes.lstm import BasicLSTM
@@ -43,19 +44,61 @@ warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning
 
 
 # ANCHOR: suggest
-def suggest(trial, kind):
-    """Draw one configuration; the search space of chapters 4 (MLP) and 5 (LSTM)."""
-    params = {
-        "hidden_size": trial.suggest_int("hidden_size", 32, 256, log=True),
-        "num_layers": trial.suggest_int("num_layers", 1, 3 if kind == "mlp" else 2),
-        "dropout": trial.suggest_float("dropout", 0.0, 0.5),
-        "lr": trial.suggest_float("lr", 1e-4, 3e-2, log=True),
-        "batch_size": trial.suggest_categorical("batch_size", [32, 64, 128, 256]),
+def search_space(kind):
+    """The one search space of chapters 4 (MLP) and 5 (LSTM): name -> Optuna distribution."""
+    _check_kind(kind)
+    dist = optuna.distributions
+    space = {
+        "hidden_size": dist.IntDistribution(32, 256, log=True),
+        "num_layers": dist.IntDistribution(1, 3 if kind == "mlp" else 2),
+        "dropout": dist.FloatDistribution(0.0, 0.5),
+        "lr": dist.FloatDistribution(1e-4, 3e-2, log=True),
+        "batch_size": dist.CategoricalDistribution([32, 64, 128, 256]),
     }
     if kind == "lstm":  # reading the rows in both directions only exists for the LSTM
-        params["bidirectional"] = trial.suggest_categorical("bidirectional", [False, True])
+        space["bidirectional"] = dist.CategoricalDistribution([False, True])
+    return space
+
+
+def suggest(trial, kind):
+    """Draw one configuration from ``search_space(kind)``: the sampler decides the values."""
+    params = {}
+    for name, d in search_space(kind).items():
+        if isinstance(d, optuna.distributions.IntDistribution):
+            params[name] = trial.suggest_int(name, d.low, d.high, log=d.log)
+        elif isinstance(d, optuna.distributions.FloatDistribution):
+            params[name] = trial.suggest_float(name, d.low, d.high, log=d.log)
+        else:
+            params[name] = trial.suggest_categorical(name, d.choices)
     return params
 # ANCHOR_END: suggest
+
+
+# ANCHOR: grid_over
+def grid_over(space, points):
+    """A grid over ``space``: ``points[name]`` values per parameter, at the centres of equal cells.
+
+    A range [a, b] is cut into that many cells of equal width (on a log scale where the
+    distribution is logarithmic); each cell contributes its centre, rounded for integers
+    and to two significant digits for floats. A categorical parameter takes evenly spaced
+    choices. So the grid covers the same space that random search and TPE draw from.
+    """
+    result = {}
+    for name, d in space.items():
+        m = points.get(name, 2)
+        if isinstance(d, optuna.distributions.CategoricalDistribution):
+            step = len(d.choices) / m
+            result[name] = [d.choices[int((k + 0.5) * step)] for k in range(m)]
+            continue
+        is_int = isinstance(d, optuna.distributions.IntDistribution)
+        low, high = (d.low - 0.5, d.high + 0.5) if is_int and not d.log else (d.low, d.high)
+        scale = (np.log, np.exp) if d.log else (lambda v: v, lambda v: v)
+        edges = np.linspace(scale[0](low), scale[0](high), m + 1)
+        centres = [float(scale[1]((a + b) / 2)) for a, b in zip(edges, edges[1:], strict=False)]
+        result[name] = ([int(round(c)) for c in centres] if is_int
+                        else [float(f"{c:.2g}") for c in centres])
+    return result
+# ANCHOR_END: grid_over
 
 
 # ANCHOR: build_model
@@ -98,30 +141,30 @@ def compute_seconds(device, start=None):
 
 # ANCHOR: train_and_validate
 def train_and_validate(kind, params, data, *, epochs, seed=0, device=None, report=None):
-    """Train one configuration; the trained model and its best validation accuracy.
+    """Train one configuration; the trained model and its validation accuracy after the last epoch.
 
     ``data`` = (x_train, y_train, x_val, y_val), already prepared for ``kind``. Adam starts
     at ``lr`` and decays it along a cosine to 0 over ``epochs``. After every epoch
-    ``report(accuracy, epoch, seconds)`` is called (Optuna: report and maybe prune);
-    ``seconds`` is the compute time so far (``compute_seconds``).
+    ``report(accuracy, epoch, images, seconds)`` is called (Optuna: report and maybe prune):
+    ``images`` is the work so far (epochs x training images), ``seconds`` the compute time
+    (``compute_seconds``), for information only.
     """
     device = device or get_device(verbose=False)
     x_train, y_train, x_val, y_val = data
-    set_seed(seed)  # every configuration starts from the same random state
+    set_seed(seed)  # the seed fixes initialisation and the order of the mini-batches
     model = build_model(kind, params).to(device)
     train_loader = make_loader(x_train, y_train, params["batch_size"], shuffle=True, seed=seed)
     val_loader = make_loader(x_val, y_val, 1024)
     optimizer = torch.optim.Adam(model.parameters(), lr=params["lr"])
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
-    loss_fn, best, start = nn.CrossEntropyLoss(), 0.0, compute_seconds(device)
+    loss_fn, accuracy, start = nn.CrossEntropyLoss(), 0.0, compute_seconds(device)
     for epoch in range(1, epochs + 1):
         train_epoch(model, train_loader, loss_fn, optimizer, device)
         schedule.step()
-        _, accuracy = evaluate(model, val_loader, loss_fn, device)
-        best = max(best, accuracy)
+        _, accuracy = evaluate(model, val_loader, loss_fn, device)  # eval mode
         if report is not None:
-            report(accuracy, epoch, compute_seconds(device, start))
-    return model, best
+            report(accuracy, epoch, epoch * len(x_train), compute_seconds(device, start))
+    return model, accuracy
 # ANCHOR_END: train_and_validate
 
 
@@ -146,10 +189,17 @@ def grid(space):
 
 # ANCHOR: objective
 def make_objective(kind, data, *, epochs, seed=0, device=None):
-    """The function Optuna calls per trial: draw, train with a report per epoch, validate."""
+    """The function Optuna calls per trial: draw, train with a report per epoch, validate.
+
+    ``seed`` is the training seed (initialisation, order of the mini-batches); every trial
+    of the study trains with it, so trials differ only in their hyperparameters.
+    """
     def objective(trial):
-        def report(accuracy, epoch, seconds):
-            trial.set_user_attr("seconds", seconds)  # compute time, also for pruned trials
+        trial.set_user_attr("seed", seed)
+
+        def report(accuracy, epoch, images, seconds):
+            trial.set_user_attr("images", images)  # work so far, also for pruned trials
+            trial.set_user_attr("seconds", seconds)  # compute time, for information only
             trial.report(accuracy, epoch)
             if trial.should_prune():  # worse than the pruner's rule allows at this epoch
                 raise optuna.TrialPruned()
@@ -189,11 +239,14 @@ def storage(url=None, heartbeat=False):
 
 
 # ANCHOR: compare
-def compare_methods(methods, objective, *, seeds, url, budget_seconds=None):
+def compare_methods(methods, objective_for_seed, *, seeds, url, budget_images=None):
     """Run every method (name -> function seed -> (sampler, pruner)) once per seed.
 
-    The first method must be a full grid: it runs to its end, and the most compute time
-    one of its runs used becomes the budget of all others (unless ``budget_seconds``).
+    Replicate ``seed`` seeds the sampler and, through ``objective_for_seed(seed)``, the
+    training, so the spread over seeds contains training noise too. The budget is work:
+    training images processed (epochs x images), pruned trials with the epochs they ran.
+    The first method must be a full grid: it runs to its end, and the most work one of
+    its runs used becomes the budget of all others (unless ``budget_images``).
     Returns {name: [study per seed]} and the budget.
     """
     studies = {}
@@ -204,60 +257,120 @@ def compare_methods(methods, objective, *, seeds, url, budget_seconds=None):
             study = optuna.create_study(
                 study_name=f"{name} (Seed {seed})", storage=storage(url),
                 direction="maximize", sampler=sampler, pruner=pruner)
-            callbacks = [] if budget_seconds is None else [budget_callback(budget_seconds)]
+            callbacks = [] if budget_images is None else [budget_callback(budget_images)]
             # A diverging configuration (fit raises FloatingPointError on NaN) is recorded
             # as a failed trial, and the study goes on.
-            study.optimize(objective, callbacks=callbacks, catch=(FloatingPointError,))
+            study.optimize(objective_for_seed(seed), callbacks=callbacks,
+                           catch=(FloatingPointError,))
             studies[name].append(study)
-        if budget_seconds is None:  # the grid just ran: it sets the budget
-            budget_seconds = max(spent_seconds(study) for study in studies[name])
-    return studies, budget_seconds
+        if budget_images is None:  # the grid just ran: it sets the budget
+            budget_images = max(spent_images(study) for study in studies[name])
+    return studies, budget_images
 # ANCHOR_END: compare
 
 
-def budget_callback(budget_seconds):
-    """Stop a study once its trials together have used ``budget_seconds`` of compute time."""
+def budget_callback(budget_images):
+    """Stop a study once its trials together have processed ``budget_images`` training images."""
     def callback(study, trial):
-        if spent_seconds(study) >= budget_seconds:
+        if spent_images(study) >= budget_images:
             study.stop()
     return callback
 
 
+def _finished(study):
+    return [t for t in study.trials if t.state.is_finished()]
+
+
+def spent_images(study):
+    """Work of all finished trials: training images processed (pruned ones: until pruned)."""
+    return sum(t.user_attrs.get("images", 0) for t in _finished(study))
+
+
 def spent_seconds(study):
-    """Compute time of all finished trials (pruned ones count with what they used)."""
-    return sum(t.user_attrs.get("seconds", 0.0) for t in study.trials if t.state.is_finished())
+    """Compute time of all finished trials, for information only: it depends on the machine."""
+    return sum(t.user_attrs.get("seconds", 0.0) for t in _finished(study))
 
 
-def best_curve(study, budget_seconds=math.inf):
-    """Cumulative compute seconds and best accuracy so far after each trial within the budget."""
-    seconds, best, rows = 0.0, 0.0, []
-    for trial in study.trials:
-        if not trial.state.is_finished():
-            continue
-        seconds += trial.user_attrs.get("seconds", 0.0)
-        if seconds > budget_seconds:
+def best_curve(study, budget_images=math.inf):
+    """Cumulative work (images) and best accuracy so far after each trial within the budget."""
+    images, best, rows = 0, 0.0, []
+    for trial in _finished(study):
+        images += trial.user_attrs.get("images", 0)
+        if images > budget_images:
             break
         if trial.state == optuna.trial.TrialState.COMPLETE:
             best = max(best, trial.value)
-        rows.append((seconds, best))
-    return np.array(rows).reshape(-1, 2)
+        rows.append((images, best))
+    return np.array(rows, dtype=float).reshape(-1, 2)
 
 
-def count_states(study, budget_seconds=math.inf):
+def count_states(study, budget_images=math.inf):
     """Trials within the budget: (all, pruned)."""
-    states = [t.state for t in study.trials if t.state.is_finished()]
-    n = len(best_curve(study, budget_seconds))
+    states = [t.state for t in _finished(study)]
+    n = len(best_curve(study, budget_images))
     return n, sum(s == optuna.trial.TrialState.PRUNED for s in states[:n])
+
+
+def distinct_runs(trials):
+    """The completed trials among ``trials``, each training run once.
+
+    A run is its parameters and its training seed: TPE with and without pruning start
+    with the same trials (same sampler seed, same training seed), and they are one run.
+    """
+    seen, runs = set(), []
+    for trial in trials:
+        key = (tuple(sorted(trial.params.items())), trial.user_attrs.get("seed"))
+        if trial.state == TrialState.COMPLETE and key not in seen:
+            seen.add(key)
+            runs.append(trial)
+    return runs
+
+
+def worker_seed(base_seed, worker, start=0):
+    """The sampler seed of worker number ``worker``: its own, derived from ``base_seed``.
+
+    Workers with the same seed would draw the same configurations; ``SeedSequence`` gives
+    every (base seed, worker) pair an independent, reproducible seed. ``start`` (the
+    number of trials the study already has) makes a restarted worker draw new ones.
+    """
+    if worker < 0:
+        raise ValueError(f"Die Nummer des Workers muss >= 0 sein, erhalten: {worker}.")
+    return int(np.random.SeedSequence([base_seed, worker, start]).generate_state(1)[0])
+
+
+class SurplusTrial(Exception):
+    """A trial started after the study already had all its trials (two workers raced)."""
+
+
+def enough_trials(study, n_trials, below=None, poll_seconds=0.5):
+    """Whether the study has ``n_trials`` finished trials (of those numbered below ``below``).
+
+    Running or waiting trials may still finish or fail; while they could change the
+    answer, wait for them. A trial of a dead worker is failed by the heartbeat within
+    seconds, so the wait ends.
+    """
+    while True:
+        optuna.storages.fail_stale_trials(study)
+        trials = [t for t in study.get_trials(deepcopy=False)
+                  if below is None or t.number < below]
+        finished = sum(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
+        pending = sum(t.state in (TrialState.RUNNING, TrialState.WAITING) for t in trials)
+        if finished >= n_trials or finished + pending < n_trials:
+            return finished >= n_trials
+        time.sleep(poll_seconds)
 
 
 # ANCHOR: worker
 def run_worker(study_name, *, n_trials, kind="mlp", sampler="tpe", n_train=2000, n_val=1000,
-               epochs=2, seed=0, url=None):
+               epochs=2, seed=0, worker=0, url=None):
     """One worker: join (or create) the study and run trials until it has ``n_trials``.
 
-    Any number of workers may run this at the same time on one storage; the count of
-    finished trials is shared, so together they stop at ``n_trials`` (a trial that another
-    worker is still running then finishes too). Optuna's default pruner (median) applies.
+    Any number of workers may run this at the same time on one storage, each with its own
+    number ``worker``: it seeds the sampler (``worker_seed``), so no two workers draw the
+    same configurations. The count of finished trials is shared: a worker stops when the
+    study has ``n_trials``, waiting for running trials that could still decide it; a
+    trial that starts beyond that (two workers raced) is given up and marked failed.
+    Training uses ``seed`` in every worker. Optuna's default pruner (median) applies.
     """
     from codes.data.mnist import load_mnist  # only the worker reads MNIST itself
 
@@ -268,13 +381,24 @@ def run_worker(study_name, *, n_trials, kind="mlp", sampler="tpe", n_train=2000,
     samplers = {"tpe": optuna.samplers.TPESampler, "random": optuna.samplers.RandomSampler}
     if sampler not in samplers:
         raise ValueError(f"Unbekannter Sampler {sampler!r}; erlaubt sind {sorted(samplers)}.")
-    study = optuna.create_study(
-        study_name=study_name, storage=storage(url, heartbeat=True),
-        direction="maximize", sampler=samplers[sampler](seed=seed), load_if_exists=True)
-    finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
-    study.optimize(make_objective(kind, data, epochs=epochs, seed=seed),
-                   callbacks=[optuna.study.MaxTrialsCallback(n_trials, states=finished)],
-                   catch=(FloatingPointError,))
+    study = optuna.create_study(study_name=study_name, direction="maximize",
+                                storage=storage(url, heartbeat=True), load_if_exists=True)
+    # its own seed per worker, and a new one after a restart: no configuration drawn twice
+    study.sampler = samplers[sampler](seed=worker_seed(seed, worker, len(study.trials)))
+    train = make_objective(kind, data, epochs=epochs, seed=seed)
+
+    def objective(trial):
+        if enough_trials(study, n_trials, below=trial.number):  # two workers raced
+            study.stop()
+            raise SurplusTrial(f"Die Studie hat schon {n_trials} Versuche.")
+        return train(trial)
+
+    def stop_when_enough(study, trial):
+        if enough_trials(study, n_trials):
+            study.stop()
+
+    study.optimize(objective, callbacks=[stop_when_enough],
+                   catch=(FloatingPointError, SurplusTrial))
     return study
 # ANCHOR_END: worker
 
@@ -289,10 +413,15 @@ def main(argv=None):
     parser.add_argument("--sampler", choices=("tpe", "random"), default="tpe")
     parser.add_argument("--n-train", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0, help="Seed des Trainings und Basis "
+                        "der Sampler-Seeds")
+    parser.add_argument("--worker", type=int, default=0, help="Nummer dieses Workers "
+                        "(0, 1, 2, ...): jeder Worker zieht mit seinem eigenen Seed")
     args = parser.parse_args(argv)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = run_worker(args.study, n_trials=args.trials, kind=args.kind, sampler=args.sampler,
-                       n_train=args.n_train, epochs=args.epochs)
+                       n_train=args.n_train, epochs=args.epochs, seed=args.seed,
+                       worker=args.worker)
     print(f"Studie {args.study}: {len(study.trials)} Versuche, "
           f"beste Validierungsgenauigkeit {100 * study.best_value:.1f} %".replace(".", ","))
 
