@@ -45,7 +45,7 @@ warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning
 
 # ANCHOR: suggest
 def search_space(kind):
-    """The one search space of chapters 4 (MLP) and 5 (LSTM): name -> Optuna distribution."""
+    """Der eine Suchraum für Kapitel 4 (MLP) und 5 (LSTM): Name -> Optuna-Verteilung."""
     _check_kind(kind)
     dist = optuna.distributions
     space = {
@@ -55,13 +55,13 @@ def search_space(kind):
         "lr": dist.FloatDistribution(1e-4, 3e-2, log=True),
         "batch_size": dist.CategoricalDistribution([32, 64, 128, 256]),
     }
-    if kind == "lstm":  # reading the rows in both directions only exists for the LSTM
+    if kind == "lstm":  # die Zeilen in beide Richtungen lesen kann nur das LSTM
         space["bidirectional"] = dist.CategoricalDistribution([False, True])
     return space
 
 
 def suggest(trial, kind):
-    """Draw one configuration from ``search_space(kind)``: the sampler decides the values."""
+    """Zieht eine Konfiguration aus ``search_space(kind)``; die Werte wählt der Sampler."""
     params = {}
     for name, d in search_space(kind).items():
         if isinstance(d, optuna.distributions.IntDistribution):
@@ -76,12 +76,12 @@ def suggest(trial, kind):
 
 # ANCHOR: grid_over
 def grid_over(space, points):
-    """A grid over ``space``: ``points[name]`` values per parameter, at the centres of equal cells.
+    """Ein Gitter über ``space``: ``points[name]`` Werte je Parameter (sonst 2), Zellmitten.
 
-    A range [a, b] is cut into that many cells of equal width (on a log scale where the
-    distribution is logarithmic); each cell contributes its centre, rounded for integers
-    and to two significant digits for floats. A categorical parameter takes evenly spaced
-    choices. So the grid covers the same space that random search and TPE draw from.
+    Ein Bereich [a, b] wird in so viele gleich breite Zellen geteilt (logarithmisch, wo die
+    Verteilung es ist); jede Zelle liefert ihre Mitte, gerundet auf ganze Zahlen bzw. zwei
+    gültige Stellen. Aus einer Auswahl werden gleichmäßig verteilte Werte genommen. So
+    liegt das Gitter in demselben Raum, aus dem Random Search und TPE ziehen.
     """
     result = {}
     for name, d in space.items():
@@ -103,7 +103,7 @@ def grid_over(space, points):
 
 # ANCHOR: build_model
 def build_model(kind, params):
-    """A fresh ``BasicMLP`` (widths halve layer by layer) or ``BasicLSTM`` for ``params``."""
+    """Ein frisches ``BasicMLP`` (Breiten halbieren sich je Schicht) oder ``BasicLSTM``."""
     _check_kind(kind)
     if kind == "mlp":
         widths = [max(params["hidden_size"] // 2**k, 1) for k in range(params["num_layers"])]
@@ -141,17 +141,17 @@ def compute_seconds(device, start=None):
 
 # ANCHOR: train_and_validate
 def train_and_validate(kind, params, data, *, epochs, seed=0, device=None, report=None):
-    """Train one configuration; the trained model and its validation accuracy after the last epoch.
+    """Trainiert eine Konfiguration; das Modell und seine Validierungsgenauigkeit am Ende.
 
-    ``data`` = (x_train, y_train, x_val, y_val), already prepared for ``kind``. Adam starts
-    at ``lr`` and decays it along a cosine to 0 over ``epochs``. After every epoch
-    ``report(accuracy, epoch, images, seconds)`` is called (Optuna: report and maybe prune):
-    ``images`` is the work so far (epochs x training images), ``seconds`` the compute time
-    (``compute_seconds``), for information only.
+    ``data`` = (x_train, y_train, x_val, y_val), für ``kind`` vorbereitet. Adam beginnt
+    mit ``lr``, die entlang eines Kosinus über ``epochs`` auf 0 sinkt. Nach jeder Epoche
+    wird ``report(accuracy, epoch, images, seconds)`` aufgerufen (Optuna: melden, evtl.
+    abbrechen): ``images`` ist die Arbeit bisher (Epochen mal Trainingsbilder),
+    ``seconds`` die Rechenzeit (``compute_seconds``), nur zur Information.
     """
     device = device or get_device(verbose=False)
     x_train, y_train, x_val, y_val = data
-    set_seed(seed)  # the seed fixes initialisation and the order of the mini-batches
+    set_seed(seed)  # der Seed legt Initialisierung und Reihenfolge der Mini-Batches fest
     model = build_model(kind, params).to(device)
     train_loader = make_loader(x_train, y_train, params["batch_size"], shuffle=True, seed=seed)
     val_loader = make_loader(x_val, y_val, 1024)
@@ -161,7 +161,7 @@ def train_and_validate(kind, params, data, *, epochs, seed=0, device=None, repor
     for epoch in range(1, epochs + 1):
         train_epoch(model, train_loader, loss_fn, optimizer, device)
         schedule.step()
-        _, accuracy = evaluate(model, val_loader, loss_fn, device)  # eval mode
+        _, accuracy = evaluate(model, val_loader, loss_fn, device)  # im Auswertemodus
         if report is not None:
             report(accuracy, epoch, epoch * len(x_train), compute_seconds(device, start))
     return model, accuracy
@@ -170,9 +170,9 @@ def train_and_validate(kind, params, data, *, epochs, seed=0, device=None, repor
 
 # ANCHOR: grid_by_hand
 def grid_search_by_hand(space, validate):
-    """Train every point of the grid ``space`` = {name: [values]}; all results and the best.
+    """Trainiert jeden Punkt des Gitters ``space`` = {Name: [Werte]}; alle Ergebnisse, das beste.
 
-    ``validate(params)`` trains one configuration and returns its validation accuracy.
+    ``validate(params)`` trainiert eine Konfiguration und gibt ihre Validierungsgenauigkeit.
     """
     results = []
     for values in itertools.product(*space.values()):  # |C_1| * ... * |C_k| points
@@ -189,19 +189,20 @@ def grid(space):
 
 # ANCHOR: objective
 def make_objective(kind, data, *, epochs, seed=0, device=None):
-    """The function Optuna calls per trial: draw, train with a report per epoch, validate.
+    """Die Funktion, die Optuna je Versuch aufruft: ziehen, trainieren, je Epoche melden.
 
-    ``seed`` is the training seed (initialisation, order of the mini-batches); every trial
-    of the study trains with it, so trials differ only in their hyperparameters.
+    ``seed`` ist der Seed des Trainings (Initialisierung, Reihenfolge der Mini-Batches);
+    alle Versuche der Studie trainieren mit ihm und unterscheiden sich nur in den
+    Hyperparametern.
     """
     def objective(trial):
         trial.set_user_attr("seed", seed)
 
         def report(accuracy, epoch, images, seconds):
-            trial.set_user_attr("images", images)  # work so far, also for pruned trials
-            trial.set_user_attr("seconds", seconds)  # compute time, for information only
+            trial.set_user_attr("images", images)  # Arbeit bisher, auch bei Abbruch
+            trial.set_user_attr("seconds", seconds)  # Rechenzeit, nur zur Information
             trial.report(accuracy, epoch)
-            if trial.should_prune():  # worse than the pruner's rule allows at this epoch
+            if trial.should_prune():  # schlechter, als der Pruner nach dieser Epoche erlaubt
                 raise optuna.TrialPruned()
 
         _, accuracy = train_and_validate(kind, suggest(trial, kind), data, epochs=epochs,
@@ -213,11 +214,12 @@ def make_objective(kind, data, *, epochs, seed=0, device=None):
 
 # ANCHOR: storage
 def storage(url=None, heartbeat=False):
-    """Where a study lives: ``url``, else ``$NN_OPTUNA_STORAGE``, else SQLite in ``optuna.db``.
+    """Wo eine Studie liegt: ``url``, sonst ``$NN_OPTUNA_STORAGE``, sonst SQLite in ``optuna.db``.
 
-    SQLite is one file and needs no server; ``postgresql+psycopg://...`` lets workers on
-    many machines share a study. With ``heartbeat`` a worker that dies mid-trial is noticed
-    after a few seconds, its trial marked as failed and run again by the next worker.
+    SQLite ist eine Datei und braucht keinen Server; mit ``postgresql+psycopg://...``
+    teilen sich Worker auf vielen Rechnern eine Studie. Mit ``heartbeat`` fällt ein Worker,
+    der mitten im Versuch stirbt, nach wenigen Sekunden auf; sein Versuch wird als
+    gescheitert vermerkt und vom nächsten Worker neu gerechnet.
     """
     url = url or os.environ.get(STORAGE_VARIABLE) or DEFAULT_STORAGE
     if not url.startswith(("sqlite:", "postgresql", "mysql")):
@@ -231,7 +233,7 @@ def storage(url=None, heartbeat=False):
     for attempt in range(3):
         try:
             return optuna.storages.RDBStorage(url, **options)
-        except sqlalchemy.exc.SQLAlchemyError:  # another worker is creating the tables
+        except sqlalchemy.exc.SQLAlchemyError:  # ein anderer Worker legt die Tabellen an
             if attempt == 2:
                 raise
             time.sleep(1 + attempt)
@@ -240,14 +242,14 @@ def storage(url=None, heartbeat=False):
 
 # ANCHOR: compare
 def compare_methods(methods, objective_for_seed, *, seeds, url, budget_images=None):
-    """Run every method (name -> function seed -> (sampler, pruner)) once per seed.
+    """Führt jedes Verfahren (Name -> Funktion seed -> (Sampler, Pruner)) je Seed einmal aus.
 
-    Replicate ``seed`` seeds the sampler and, through ``objective_for_seed(seed)``, the
-    training, so the spread over seeds contains training noise too. The budget is work:
-    training images processed (epochs x images), pruned trials with the epochs they ran.
-    The first method must be a full grid: it runs to its end, and the most work one of
-    its runs used becomes the budget of all others (unless ``budget_images``).
-    Returns {name: [study per seed]} and the budget.
+    Der Seed einer Wiederholung steuert den Sampler und über ``objective_for_seed(seed)``
+    das Training; die Streuung über die Seeds enthält so auch das Rauschen des Trainings.
+    Das Budget ist Arbeit: verarbeitete Trainingsbilder (Epochen mal Bilder), abgebrochene
+    Versuche mit den Epochen, die sie liefen. Ohne ``budget_images`` muss das erste
+    Verfahren ein volles Gitter sein; die größte Arbeit eines seiner Läufe wird das Budget
+    aller anderen. Gibt {Name: [Studie je Seed]} und das Budget zurück.
     """
     studies = {}
     for name, make in methods.items():
@@ -258,12 +260,12 @@ def compare_methods(methods, objective_for_seed, *, seeds, url, budget_images=No
                 study_name=f"{name} (Seed {seed})", storage=storage(url),
                 direction="maximize", sampler=sampler, pruner=pruner)
             callbacks = [] if budget_images is None else [budget_callback(budget_images)]
-            # A diverging configuration (fit raises FloatingPointError on NaN) is recorded
-            # as a failed trial, and the study goes on.
+            # Eine divergierende Konfiguration (FloatingPointError bei NaN) wird als
+            # gescheiterter Versuch vermerkt, und die Studie läuft weiter.
             study.optimize(objective_for_seed(seed), callbacks=callbacks,
                            catch=(FloatingPointError,))
             studies[name].append(study)
-        if budget_images is None:  # the grid just ran: it sets the budget
+        if budget_images is None:  # das Gitter lief gerade: es legt das Budget fest
             budget_images = max(spent_images(study) for study in studies[name])
     return studies, budget_images
 # ANCHOR_END: compare
@@ -363,16 +365,17 @@ def enough_trials(study, n_trials, below=None, poll_seconds=0.5):
 # ANCHOR: worker
 def run_worker(study_name, *, n_trials, kind="mlp", sampler="tpe", n_train=2000, n_val=1000,
                epochs=2, seed=0, worker=0, url=None):
-    """One worker: join (or create) the study and run trials until it has ``n_trials``.
+    """Ein Worker: tritt der Studie bei (oder legt sie an) und rechnet, bis sie ``n_trials`` hat.
 
-    Any number of workers may run this at the same time on one storage, each with its own
-    number ``worker``: it seeds the sampler (``worker_seed``), so no two workers draw the
-    same configurations. The count of finished trials is shared: a worker stops when the
-    study has ``n_trials``, waiting for running trials that could still decide it; a
-    trial that starts beyond that (two workers raced) is given up and marked failed.
-    Training uses ``seed`` in every worker. Optuna's default pruner (median) applies.
+    Beliebig viele Worker dürfen gleichzeitig auf einer Datenbank laufen, jeder mit seiner
+    Nummer ``worker``: Sie bestimmt den Seed des Samplers (``worker_seed``), also zieht
+    kein Worker dieselben Konfigurationen wie ein anderer. Gezählt werden die fertigen
+    Versuche aller Worker; ein Worker hört auf, sobald es ``n_trials`` sind, und wartet
+    dazu auf laufende Versuche, die das noch entscheiden. Ein Versuch, der trotzdem zu
+    viel beginnt (zwei Worker gleichzeitig), wird aufgegeben und als gescheitert vermerkt.
+    Trainiert wird in jedem Worker mit ``seed``; es gilt Optunas Median-Pruner.
     """
-    from codes.data.mnist import load_mnist  # only the worker reads MNIST itself
+    from codes.data.mnist import load_mnist  # nur der Worker liest MNIST selbst
 
     one_cpu_thread_without_gpu()
     mnist = load_mnist()
@@ -383,12 +386,12 @@ def run_worker(study_name, *, n_trials, kind="mlp", sampler="tpe", n_train=2000,
         raise ValueError(f"Unbekannter Sampler {sampler!r}; erlaubt sind {sorted(samplers)}.")
     study = optuna.create_study(study_name=study_name, direction="maximize",
                                 storage=storage(url, heartbeat=True), load_if_exists=True)
-    # its own seed per worker, and a new one after a restart: no configuration drawn twice
+    # eigener Seed je Worker, ein neuer nach einem Neustart: keine Konfiguration doppelt
     study.sampler = samplers[sampler](seed=worker_seed(seed, worker, len(study.trials)))
     train = make_objective(kind, data, epochs=epochs, seed=seed)
 
     def objective(trial):
-        if enough_trials(study, n_trials, below=trial.number):  # two workers raced
+        if enough_trials(study, n_trials, below=trial.number):  # zwei Worker zugleich
             study.stop()
             raise SurplusTrial(f"Die Studie hat schon {n_trials} Versuche.")
         return train(trial)
