@@ -12,6 +12,7 @@ one study::
 """
 
 import argparse
+import datetime
 import itertools
 import math
 import os
@@ -347,18 +348,26 @@ class SurplusTrial(Exception):
 def enough_trials(study, n_trials, below=None, poll_seconds=0.5):
     """Whether the study has ``n_trials`` finished trials (of those numbered below ``below``).
 
-    Running or waiting trials may still finish or fail; while they could change the
-    answer, wait for them. A trial of a dead worker is failed by the heartbeat within
-    seconds, so the wait ends.
+    Running trials may still finish or fail; while they could change the answer, wait
+    for them (not for waiting ones: this worker may be the one to run them next). A
+    running trial counts only while it is younger than 10 s plus
+    twice the longest finished trial: older, its worker is taken to be dead (a worker
+    killed before its first heartbeat leaves a trial that no heartbeat check will fail).
     """
     while True:
         optuna.storages.fail_stale_trials(study)
         trials = [t for t in study.get_trials(deepcopy=False)
                   if below is None or t.number < below]
-        finished = sum(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
-        pending = sum(t.state in (TrialState.RUNNING, TrialState.WAITING) for t in trials)
-        if finished >= n_trials or finished + pending < n_trials:
-            return finished >= n_trials
+        finished = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
+        longest = max(((t.datetime_complete - t.datetime_start).total_seconds()
+                       for t in finished if t.datetime_start and t.datetime_complete),
+                      default=0.0)
+        now = datetime.datetime.now()
+        pending = sum(t.state == TrialState.RUNNING and t.datetime_start is not None
+                      and (now - t.datetime_start).total_seconds() < 10 + 2 * longest
+                      for t in trials)  # a waiting trial is run by the next free worker
+        if len(finished) >= n_trials or len(finished) + pending < n_trials:
+            return len(finished) >= n_trials
         time.sleep(poll_seconds)
 
 
