@@ -12,6 +12,7 @@ one study::
 """
 
 import argparse
+import datetime
 import itertools
 import math
 import os
@@ -22,6 +23,7 @@ import numpy as np
 import optuna
 import sqlalchemy
 import torch
+from optuna.trial import TrialState
 from torch import nn
 
 from codes.lstm import BasicLSTM
@@ -43,24 +45,66 @@ warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning
 
 
 # ANCHOR: suggest
-def suggest(trial, kind):
-    """Draw one configuration; the search space of chapters 4 (MLP) and 5 (LSTM)."""
-    params = {
-        "hidden_size": trial.suggest_int("hidden_size", 32, 256, log=True),
-        "num_layers": trial.suggest_int("num_layers", 1, 3 if kind == "mlp" else 2),
-        "dropout": trial.suggest_float("dropout", 0.0, 0.5),
-        "lr": trial.suggest_float("lr", 1e-4, 3e-2, log=True),
-        "batch_size": trial.suggest_categorical("batch_size", [32, 64, 128, 256]),
+def search_space(kind):
+    """Der eine Suchraum für Kapitel 4 (MLP) und 5 (LSTM): Name -> Optuna-Verteilung."""
+    _check_kind(kind)
+    dist = optuna.distributions
+    space = {
+        "hidden_size": dist.IntDistribution(32, 256, log=True),
+        "num_layers": dist.IntDistribution(1, 3 if kind == "mlp" else 2),
+        "dropout": dist.FloatDistribution(0.0, 0.5),
+        "lr": dist.FloatDistribution(1e-4, 3e-2, log=True),
+        "batch_size": dist.CategoricalDistribution([32, 64, 128, 256]),
     }
-    if kind == "lstm":  # reading the rows in both directions only exists for the LSTM
-        params["bidirectional"] = trial.suggest_categorical("bidirectional", [False, True])
+    if kind == "lstm":  # die Zeilen in beide Richtungen lesen kann nur das LSTM
+        space["bidirectional"] = dist.CategoricalDistribution([False, True])
+    return space
+
+
+def suggest(trial, kind):
+    """Zieht eine Konfiguration aus ``search_space(kind)``; die Werte wählt der Sampler."""
+    params = {}
+    for name, d in search_space(kind).items():
+        if isinstance(d, optuna.distributions.IntDistribution):
+            params[name] = trial.suggest_int(name, d.low, d.high, log=d.log)
+        elif isinstance(d, optuna.distributions.FloatDistribution):
+            params[name] = trial.suggest_float(name, d.low, d.high, log=d.log)
+        else:
+            params[name] = trial.suggest_categorical(name, d.choices)
     return params
 # ANCHOR_END: suggest
 
 
+# ANCHOR: grid_over
+def grid_over(space, points):
+    """Ein Gitter über ``space``: ``points[name]`` Werte je Parameter (sonst 2), Zellmitten.
+
+    Ein Bereich [a, b] wird in so viele gleich breite Zellen geteilt (logarithmisch, wo die
+    Verteilung es ist); jede Zelle liefert ihre Mitte, gerundet auf ganze Zahlen bzw. zwei
+    gültige Stellen. Aus einer Auswahl werden gleichmäßig verteilte Werte genommen. So
+    liegt das Gitter in demselben Raum, aus dem Random Search und TPE ziehen.
+    """
+    result = {}
+    for name, d in space.items():
+        m = points.get(name, 2)
+        if isinstance(d, optuna.distributions.CategoricalDistribution):
+            step = len(d.choices) / m
+            result[name] = [d.choices[int((k + 0.5) * step)] for k in range(m)]
+            continue
+        is_int = isinstance(d, optuna.distributions.IntDistribution)
+        low, high = (d.low - 0.5, d.high + 0.5) if is_int and not d.log else (d.low, d.high)
+        scale = (np.log, np.exp) if d.log else (lambda v: v, lambda v: v)
+        edges = np.linspace(scale[0](low), scale[0](high), m + 1)
+        centres = [float(scale[1]((a + b) / 2)) for a, b in zip(edges, edges[1:], strict=False)]
+        result[name] = ([int(round(c)) for c in centres] if is_int
+                        else [float(f"{c:.2g}") for c in centres])
+    return result
+# ANCHOR_END: grid_over
+
+
 # ANCHOR: build_model
 def build_model(kind, params):
-    """A fresh ``BasicMLP`` (widths halve layer by layer) or ``BasicLSTM`` for ``params``."""
+    """Ein frisches ``BasicMLP`` (Breiten halbieren sich je Schicht) oder ``BasicLSTM``."""
     _check_kind(kind)
     if kind == "mlp":
         widths = [max(params["hidden_size"] // 2**k, 1) for k in range(params["num_layers"])]
@@ -98,38 +142,38 @@ def compute_seconds(device, start=None):
 
 # ANCHOR: train_and_validate
 def train_and_validate(kind, params, data, *, epochs, seed=0, device=None, report=None):
-    """Train one configuration; the trained model and its best validation accuracy.
+    """Trainiert eine Konfiguration; das Modell und seine Validierungsgenauigkeit am Ende.
 
-    ``data`` = (x_train, y_train, x_val, y_val), already prepared for ``kind``. Adam starts
-    at ``lr`` and decays it along a cosine to 0 over ``epochs``. After every epoch
-    ``report(accuracy, epoch, seconds)`` is called (Optuna: report and maybe prune);
-    ``seconds`` is the compute time so far (``compute_seconds``).
+    ``data`` = (x_train, y_train, x_val, y_val), für ``kind`` vorbereitet. Adam beginnt
+    mit ``lr``, die entlang eines Kosinus über ``epochs`` auf 0 sinkt. Nach jeder Epoche
+    wird ``report(accuracy, epoch, images, seconds)`` aufgerufen (Optuna: melden, evtl.
+    abbrechen): ``images`` ist die Arbeit bisher (Epochen mal Trainingsbilder),
+    ``seconds`` die Rechenzeit (``compute_seconds``), nur zur Information.
     """
     device = device or get_device(verbose=False)
     x_train, y_train, x_val, y_val = data
-    set_seed(seed)  # every configuration starts from the same random state
+    set_seed(seed)  # der Seed legt Initialisierung und Reihenfolge der Mini-Batches fest
     model = build_model(kind, params).to(device)
     train_loader = make_loader(x_train, y_train, params["batch_size"], shuffle=True, seed=seed)
     val_loader = make_loader(x_val, y_val, 1024)
     optimizer = torch.optim.Adam(model.parameters(), lr=params["lr"])
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
-    loss_fn, best, start = nn.CrossEntropyLoss(), 0.0, compute_seconds(device)
+    loss_fn, accuracy, start = nn.CrossEntropyLoss(), 0.0, compute_seconds(device)
     for epoch in range(1, epochs + 1):
         train_epoch(model, train_loader, loss_fn, optimizer, device)
         schedule.step()
-        _, accuracy = evaluate(model, val_loader, loss_fn, device)
-        best = max(best, accuracy)
+        _, accuracy = evaluate(model, val_loader, loss_fn, device)  # im Auswertemodus
         if report is not None:
-            report(accuracy, epoch, compute_seconds(device, start))
-    return model, best
+            report(accuracy, epoch, epoch * len(x_train), compute_seconds(device, start))
+    return model, accuracy
 # ANCHOR_END: train_and_validate
 
 
 # ANCHOR: grid_by_hand
 def grid_search_by_hand(space, validate):
-    """Train every point of the grid ``space`` = {name: [values]}; all results and the best.
+    """Trainiert jeden Punkt des Gitters ``space`` = {Name: [Werte]}; alle Ergebnisse, das beste.
 
-    ``validate(params)`` trains one configuration and returns its validation accuracy.
+    ``validate(params)`` trainiert eine Konfiguration und gibt ihre Validierungsgenauigkeit.
     """
     results = []
     for values in itertools.product(*space.values()):  # |C_1| * ... * |C_k| points
@@ -146,12 +190,20 @@ def grid(space):
 
 # ANCHOR: objective
 def make_objective(kind, data, *, epochs, seed=0, device=None):
-    """The function Optuna calls per trial: draw, train with a report per epoch, validate."""
+    """Die Funktion, die Optuna je Versuch aufruft: ziehen, trainieren, je Epoche melden.
+
+    ``seed`` ist der Seed des Trainings (Initialisierung, Reihenfolge der Mini-Batches);
+    alle Versuche der Studie trainieren mit ihm und unterscheiden sich nur in den
+    Hyperparametern.
+    """
     def objective(trial):
-        def report(accuracy, epoch, seconds):
-            trial.set_user_attr("seconds", seconds)  # compute time, also for pruned trials
+        trial.set_user_attr("seed", seed)
+
+        def report(accuracy, epoch, images, seconds):
+            trial.set_user_attr("images", images)  # Arbeit bisher, auch bei Abbruch
+            trial.set_user_attr("seconds", seconds)  # Rechenzeit, nur zur Information
             trial.report(accuracy, epoch)
-            if trial.should_prune():  # worse than the pruner's rule allows at this epoch
+            if trial.should_prune():  # schlechter, als der Pruner nach dieser Epoche erlaubt
                 raise optuna.TrialPruned()
 
         _, accuracy = train_and_validate(kind, suggest(trial, kind), data, epochs=epochs,
@@ -163,11 +215,12 @@ def make_objective(kind, data, *, epochs, seed=0, device=None):
 
 # ANCHOR: storage
 def storage(url=None, heartbeat=False):
-    """Where a study lives: ``url``, else ``$NN_OPTUNA_STORAGE``, else SQLite in ``optuna.db``.
+    """Wo eine Studie liegt: ``url``, sonst ``$NN_OPTUNA_STORAGE``, sonst SQLite in ``optuna.db``.
 
-    SQLite is one file and needs no server; ``postgresql+psycopg://...`` lets workers on
-    many machines share a study. With ``heartbeat`` a worker that dies mid-trial is noticed
-    after a few seconds, its trial marked as failed and run again by the next worker.
+    SQLite ist eine Datei und braucht keinen Server; mit ``postgresql+psycopg://...``
+    teilen sich Worker auf vielen Rechnern eine Studie. Mit ``heartbeat`` fällt ein Worker,
+    der mitten im Versuch stirbt, nach wenigen Sekunden auf; sein Versuch wird als
+    gescheitert vermerkt und vom nächsten Worker neu gerechnet.
     """
     url = url or os.environ.get(STORAGE_VARIABLE) or DEFAULT_STORAGE
     if not url.startswith(("sqlite:", "postgresql", "mysql")):
@@ -181,7 +234,7 @@ def storage(url=None, heartbeat=False):
     for attempt in range(3):
         try:
             return optuna.storages.RDBStorage(url, **options)
-        except sqlalchemy.exc.SQLAlchemyError:  # another worker is creating the tables
+        except sqlalchemy.exc.SQLAlchemyError:  # ein anderer Worker legt die Tabellen an
             if attempt == 2:
                 raise
             time.sleep(1 + attempt)
@@ -189,12 +242,15 @@ def storage(url=None, heartbeat=False):
 
 
 # ANCHOR: compare
-def compare_methods(methods, objective, *, seeds, url, budget_seconds=None):
-    """Run every method (name -> function seed -> (sampler, pruner)) once per seed.
+def compare_methods(methods, objective_for_seed, *, seeds, url, budget_images=None):
+    """Führt jedes Verfahren (Name -> Funktion seed -> (Sampler, Pruner)) je Seed einmal aus.
 
-    The first method must be a full grid: it runs to its end, and the most compute time
-    one of its runs used becomes the budget of all others (unless ``budget_seconds``).
-    Returns {name: [study per seed]} and the budget.
+    Der Seed einer Wiederholung steuert den Sampler und über ``objective_for_seed(seed)``
+    das Training; die Streuung über die Seeds enthält so auch das Rauschen des Trainings.
+    Das Budget ist Arbeit: verarbeitete Trainingsbilder (Epochen mal Bilder), abgebrochene
+    Versuche mit den Epochen, die sie liefen. Ohne ``budget_images`` muss das erste
+    Verfahren ein volles Gitter sein; die größte Arbeit eines seiner Läufe wird das Budget
+    aller anderen. Gibt {Name: [Studie je Seed]} und das Budget zurück.
     """
     studies = {}
     for name, make in methods.items():
@@ -204,62 +260,131 @@ def compare_methods(methods, objective, *, seeds, url, budget_seconds=None):
             study = optuna.create_study(
                 study_name=f"{name} (Seed {seed})", storage=storage(url),
                 direction="maximize", sampler=sampler, pruner=pruner)
-            callbacks = [] if budget_seconds is None else [budget_callback(budget_seconds)]
-            # A diverging configuration (fit raises FloatingPointError on NaN) is recorded
-            # as a failed trial, and the study goes on.
-            study.optimize(objective, callbacks=callbacks, catch=(FloatingPointError,))
+            callbacks = [] if budget_images is None else [budget_callback(budget_images)]
+            # Eine divergierende Konfiguration (FloatingPointError bei NaN) wird als
+            # gescheiterter Versuch vermerkt, und die Studie läuft weiter.
+            study.optimize(objective_for_seed(seed), callbacks=callbacks,
+                           catch=(FloatingPointError,))
             studies[name].append(study)
-        if budget_seconds is None:  # the grid just ran: it sets the budget
-            budget_seconds = max(spent_seconds(study) for study in studies[name])
-    return studies, budget_seconds
+        if budget_images is None:  # das Gitter lief gerade: es legt das Budget fest
+            budget_images = max(spent_images(study) for study in studies[name])
+    return studies, budget_images
 # ANCHOR_END: compare
 
 
-def budget_callback(budget_seconds):
-    """Stop a study once its trials together have used ``budget_seconds`` of compute time."""
+def budget_callback(budget_images):
+    """Stop a study once its trials together have processed ``budget_images`` training images."""
     def callback(study, trial):
-        if spent_seconds(study) >= budget_seconds:
+        if spent_images(study) >= budget_images:
             study.stop()
     return callback
 
 
+def _finished(study):
+    return [t for t in study.trials if t.state.is_finished()]
+
+
+def spent_images(study):
+    """Work of all finished trials: training images processed (pruned ones: until pruned)."""
+    return sum(t.user_attrs.get("images", 0) for t in _finished(study))
+
+
 def spent_seconds(study):
-    """Compute time of all finished trials (pruned ones count with what they used)."""
-    return sum(t.user_attrs.get("seconds", 0.0) for t in study.trials if t.state.is_finished())
+    """Compute time of all finished trials, for information only: it depends on the machine."""
+    return sum(t.user_attrs.get("seconds", 0.0) for t in _finished(study))
 
 
-def best_curve(study, budget_seconds=math.inf):
-    """Cumulative compute seconds and best accuracy so far after each trial within the budget."""
-    seconds, best, rows = 0.0, 0.0, []
-    for trial in study.trials:
-        if not trial.state.is_finished():
-            continue
-        seconds += trial.user_attrs.get("seconds", 0.0)
-        if seconds > budget_seconds:
+def best_curve(study, budget_images=math.inf):
+    """Cumulative work (images) and best accuracy so far after each trial within the budget."""
+    images, best, rows = 0, 0.0, []
+    for trial in _finished(study):
+        images += trial.user_attrs.get("images", 0)
+        if images > budget_images:
             break
         if trial.state == optuna.trial.TrialState.COMPLETE:
             best = max(best, trial.value)
-        rows.append((seconds, best))
-    return np.array(rows).reshape(-1, 2)
+        rows.append((images, best))
+    return np.array(rows, dtype=float).reshape(-1, 2)
 
 
-def count_states(study, budget_seconds=math.inf):
+def count_states(study, budget_images=math.inf):
     """Trials within the budget: (all, pruned)."""
-    states = [t.state for t in study.trials if t.state.is_finished()]
-    n = len(best_curve(study, budget_seconds))
+    states = [t.state for t in _finished(study)]
+    n = len(best_curve(study, budget_images))
     return n, sum(s == optuna.trial.TrialState.PRUNED for s in states[:n])
+
+
+def distinct_runs(trials):
+    """The completed trials among ``trials``, each training run once.
+
+    A run is its parameters and its training seed: TPE with and without pruning start
+    with the same trials (same sampler seed, same training seed), and they are one run.
+    """
+    seen, runs = set(), []
+    for trial in trials:
+        key = (tuple(sorted(trial.params.items())), trial.user_attrs.get("seed"))
+        if trial.state == TrialState.COMPLETE and key not in seen:
+            seen.add(key)
+            runs.append(trial)
+    return runs
+
+
+def worker_seed(base_seed, worker, start=0):
+    """The sampler seed of worker number ``worker``: its own, derived from ``base_seed``.
+
+    Workers with the same seed would draw the same configurations; ``SeedSequence`` gives
+    every (base seed, worker) pair an independent, reproducible seed. ``start`` (the
+    number of trials the study already has) makes a restarted worker draw new ones.
+    """
+    if worker < 0:
+        raise ValueError(f"Die Nummer des Workers muss >= 0 sein, erhalten: {worker}.")
+    return int(np.random.SeedSequence([base_seed, worker, start]).generate_state(1)[0])
+
+
+class SurplusTrial(Exception):
+    """A trial started after the study already had all its trials (two workers raced)."""
+
+
+def enough_trials(study, n_trials, below=None, poll_seconds=0.5):
+    """Whether the study has ``n_trials`` finished trials (of those numbered below ``below``).
+
+    Running trials may still finish or fail; while they could change the answer, wait
+    for them (not for waiting ones: this worker may be the one to run them next). A
+    running trial counts only while it is younger than 10 s plus
+    twice the longest finished trial: older, its worker is taken to be dead (a worker
+    killed before its first heartbeat leaves a trial that no heartbeat check will fail).
+    """
+    while True:
+        optuna.storages.fail_stale_trials(study)
+        trials = [t for t in study.get_trials(deepcopy=False)
+                  if below is None or t.number < below]
+        finished = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
+        longest = max(((t.datetime_complete - t.datetime_start).total_seconds()
+                       for t in finished if t.datetime_start and t.datetime_complete),
+                      default=0.0)
+        now = datetime.datetime.now()
+        pending = sum(t.state == TrialState.RUNNING and t.datetime_start is not None
+                      and (now - t.datetime_start).total_seconds() < 10 + 2 * longest
+                      for t in trials)  # a waiting trial is run by the next free worker
+        if len(finished) >= n_trials or len(finished) + pending < n_trials:
+            return len(finished) >= n_trials
+        time.sleep(poll_seconds)
 
 
 # ANCHOR: worker
 def run_worker(study_name, *, n_trials, kind="mlp", sampler="tpe", n_train=2000, n_val=1000,
-               epochs=2, seed=0, url=None):
-    """One worker: join (or create) the study and run trials until it has ``n_trials``.
+               epochs=2, seed=0, worker=0, url=None):
+    """Ein Worker: tritt der Studie bei (oder legt sie an) und rechnet, bis sie ``n_trials`` hat.
 
-    Any number of workers may run this at the same time on one storage; the count of
-    finished trials is shared, so together they stop at ``n_trials`` (a trial that another
-    worker is still running then finishes too). Optuna's default pruner (median) applies.
+    Beliebig viele Worker dürfen gleichzeitig auf einer Datenbank laufen, jeder mit seiner
+    Nummer ``worker``: Sie bestimmt den Seed des Samplers (``worker_seed``), also zieht
+    kein Worker dieselben Konfigurationen wie ein anderer. Gezählt werden die fertigen
+    Versuche aller Worker; ein Worker hört auf, sobald es ``n_trials`` sind, und wartet
+    dazu auf laufende Versuche, die das noch entscheiden. Ein Versuch, der trotzdem zu
+    viel beginnt (zwei Worker gleichzeitig), wird aufgegeben und als gescheitert vermerkt.
+    Trainiert wird in jedem Worker mit ``seed``; es gilt Optunas Median-Pruner.
     """
-    from codes.data.mnist import load_mnist  # only the worker reads MNIST itself
+    from codes.data.mnist import load_mnist  # nur der Worker liest MNIST selbst
 
     one_cpu_thread_without_gpu()
     mnist = load_mnist()
@@ -268,13 +393,24 @@ def run_worker(study_name, *, n_trials, kind="mlp", sampler="tpe", n_train=2000,
     samplers = {"tpe": optuna.samplers.TPESampler, "random": optuna.samplers.RandomSampler}
     if sampler not in samplers:
         raise ValueError(f"Unbekannter Sampler {sampler!r}; erlaubt sind {sorted(samplers)}.")
-    study = optuna.create_study(
-        study_name=study_name, storage=storage(url, heartbeat=True),
-        direction="maximize", sampler=samplers[sampler](seed=seed), load_if_exists=True)
-    finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
-    study.optimize(make_objective(kind, data, epochs=epochs, seed=seed),
-                   callbacks=[optuna.study.MaxTrialsCallback(n_trials, states=finished)],
-                   catch=(FloatingPointError,))
+    study = optuna.create_study(study_name=study_name, direction="maximize",
+                                storage=storage(url, heartbeat=True), load_if_exists=True)
+    # eigener Seed je Worker, ein neuer nach einem Neustart: keine Konfiguration doppelt
+    study.sampler = samplers[sampler](seed=worker_seed(seed, worker, len(study.trials)))
+    train = make_objective(kind, data, epochs=epochs, seed=seed)
+
+    def objective(trial):
+        if enough_trials(study, n_trials, below=trial.number):  # zwei Worker zugleich
+            study.stop()
+            raise SurplusTrial(f"Die Studie hat schon {n_trials} Versuche.")
+        return train(trial)
+
+    def stop_when_enough(study, trial):
+        if enough_trials(study, n_trials):
+            study.stop()
+
+    study.optimize(objective, callbacks=[stop_when_enough],
+                   catch=(FloatingPointError, SurplusTrial))
     return study
 # ANCHOR_END: worker
 
@@ -289,10 +425,15 @@ def main(argv=None):
     parser.add_argument("--sampler", choices=("tpe", "random"), default="tpe")
     parser.add_argument("--n-train", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0, help="Seed des Trainings und Basis "
+                        "der Sampler-Seeds")
+    parser.add_argument("--worker", type=int, default=0, help="Nummer dieses Workers "
+                        "(0, 1, 2, ...): jeder Worker zieht mit seinem eigenen Seed")
     args = parser.parse_args(argv)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = run_worker(args.study, n_trials=args.trials, kind=args.kind, sampler=args.sampler,
-                       n_train=args.n_train, epochs=args.epochs)
+                       n_train=args.n_train, epochs=args.epochs, seed=args.seed,
+                       worker=args.worker)
     print(f"Studie {args.study}: {len(study.trials)} Versuche, "
           f"beste Validierungsgenauigkeit {100 * study.best_value:.1f} %".replace(".", ","))
 

@@ -11,9 +11,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import optuna
 import pandas as pd
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
-from codes.hpo import best_curve, count_states
+from codes.hpo import best_curve, count_states, distinct_runs
 from codes.plotting import german_number
 
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
@@ -42,23 +42,35 @@ def german_ticks(ax, axis="y", decimals=None):
 
 
 # ANCHOR: budget_plot
+def best_on_grid(runs, budget, points=200):
+    """Best accuracy so far (%) of every study on one common grid of work, 0 ... budget.
+
+    Row k is study k; a column is NaN until that study's first trial has ended.
+    """
+    images = np.linspace(0, budget, points)
+    rows = []
+    for study in runs:
+        curve = best_curve(study, budget)
+        index = np.searchsorted(curve[:, 0], images, side="right") - 1
+        rows.append(np.where(index >= 0, 100 * curve[np.maximum(index, 0), 1], np.nan))
+    return images, np.array(rows)
+
+
 def plot_budget(studies, budget, ax=None):
-    """Best validation accuracy (%) over cumulative compute seconds: mean and range over seeds."""
+    """Best validation accuracy (%) over the work of all trials: mean and range over seeds.
+
+    The mean starts where every seed has a value, so it never averages curves of different
+    lengths (that would let it dip); each seed's curve only rises, and so does the mean.
+    """
     ax = ax or plt.subplots(figsize=(6.4, 4.2), layout="constrained")[1]
-    seconds = np.linspace(0, budget, 200)
     for (name, runs), style in zip(studies.items(), ("-", "--", "-.", ":"), strict=False):
-        curves = []
-        for study in runs:
-            curve = best_curve(study, budget)
-            index = np.searchsorted(curve[:, 0], seconds, side="right") - 1
-            curves.append(np.where(index >= 0, 100 * curve[np.maximum(index, 0), 1], np.nan))
-        curves = np.array(curves)
-        with warnings.catch_warnings():  # before the first trial ends there is no value yet
-            warnings.simplefilter("ignore", RuntimeWarning)
-            mean, low, high = (f(curves, axis=0) for f in (np.nanmean, np.nanmin, np.nanmax))
-        line, = ax.plot(seconds, mean, style, lw=2, label=name)
-        ax.fill_between(seconds, low, high, color=line.get_color(), alpha=0.15)
-    ax.set_xlabel("Rechenzeit aller Versuche (s)")
+        images, curves = best_on_grid(runs, budget)
+        everyone = ~np.isnan(curves).any(axis=0)
+        x, curves = images[everyone] / 1000, curves[:, everyone]
+        line, = ax.plot(x, curves.mean(axis=0), style, lw=2, label=name)
+        ax.fill_between(x, curves.min(axis=0), curves.max(axis=0), color=line.get_color(),
+                        alpha=0.15)
+    ax.set_xlabel("Arbeit aller Versuche (Tausend Trainingsbilder)")
     ax.set_ylabel("Beste Validierungsgenauigkeit (%)")
     german_ticks(ax, "x")
     german_ticks(ax, "y")
@@ -68,7 +80,11 @@ def plot_budget(studies, budget, ax=None):
 
 
 def budget_table(studies, budget):
-    """One row per method: best validation accuracy (mean ± sd over seeds), trials, pruned."""
+    """One row per method: best validation accuracy (mean ± sd over seeds), trials, pruned.
+
+    Everything in it is counted in work (training images), nothing in seconds: the same
+    studies give the same table on a fast and on a slow machine.
+    """
     rows = {}
     for name, runs in studies.items():
         curves = [best_curve(study, budget) for study in runs]
@@ -87,8 +103,8 @@ def style_budget_table(table):
                "Versuche": lambda v: comma(v, 1), "davon abgebrochen": lambda v: comma(v, 1)}
     best = table["Mittel"].idxmax()
     return (table.style.format(formats)
-            .set_caption("Beste Validierungsgenauigkeit (%) bei gleichem Budget, "
-                         "über die Seeds der Sampler")
+            .set_caption("Beste Validierungsgenauigkeit (%) bei gleichem Budget an Arbeit, "
+                         "über die Seeds (Sampler und Training)")
             .map(lambda _: BEST_CELL, subset=pd.IndexSlice[[best], ["Mittel"]]))
 
 
@@ -116,15 +132,37 @@ def german_history(study, ax=None):
     return ax
 
 
-def german_importances(study):
-    """Optuna's parameter importances (PED-ANOVA: needs no scikit-learn), labelled in German."""
-    ax = optuna.visualization.matplotlib.plot_param_importances(
-        study, evaluator=optuna.importance.PedAnovaImportanceEvaluator())
+def pooled_study(studies):
+    """One in-memory study with the completed runs of many studies over one search space.
+
+    A run that several studies share (``distinct_runs``) counts once.
+    """
+    pool = optuna.create_study(direction="maximize")
+    pool.add_trials(distinct_runs(t for study in studies for t in study.trials))
+    return pool
+
+
+def german_importances(study, target_quantile=0.1):
+    """PED-ANOVA importances (Optuna; needs no scikit-learn), labelled in German.
+
+    PED-ANOVA scores how much each parameter matters for reaching the best
+    ``target_quantile`` of the trials; it is no share of variance (that would be fANOVA).
+    Optuna advises at least 5 trials in that quantile: fewer raise an error here.
+    """
+    n_complete = len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,)))
+    if n_complete * target_quantile < 5:
+        raise ValueError(f"PED-ANOVA braucht mindestens 5 Versuche im besten Anteil "
+                         f"{german_number(target_quantile, '.2g')}, hier sind es nur "
+                         f"{german_number(n_complete * target_quantile, '.1f')}: mehr Versuche "
+                         "rechnen oder Studien zusammenlegen (pooled_study).")
+    evaluator = optuna.importance.PedAnovaImportanceEvaluator(target_quantile=target_quantile)
+    ax = optuna.visualization.matplotlib.plot_param_importances(study, evaluator=evaluator)
     ax.set_title("")
-    ax.set_title("Wichtigkeit der Hyperparameter", loc="left")
+    ax.set_title("Wichtigkeit der Hyperparameter (PED-ANOVA)", loc="left")
     if ax.get_legend() is not None:  # a single bar colour needs no legend
         ax.get_legend().remove()
-    ax.set_xlabel("Anteil an der Streuung der Validierungsgenauigkeit")
+    share = german_number(100 * target_quantile, ".0f")
+    ax.set_xlabel(f"Wichtigkeit für die besten {share} % der Versuche (Summe 1)")
     ax.set_ylabel("")
     for text in ax.texts:  # the value printed at each bar
         text.set_text(text.get_text().replace(".", ","))
@@ -146,6 +184,8 @@ def german_slice(study, params):
             ax.xaxis.set_minor_formatter(NullFormatter())
         if name == "hidden_size":  # plain widths instead of 3 x 10^1 ...
             ax.set_xticks([32, 64, 128, 256], ["32", "64", "128", "256"])
-    for ax in figure.axes[len(axes):]:  # the colour bar
+    for ax in figure.axes[len(axes):]:  # the colour bar: whole trial numbers only
         ax.set_ylabel("Versuch")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0f}"))
     return axes

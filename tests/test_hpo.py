@@ -25,11 +25,16 @@ from codes.hpo import (
     compare_methods,
     count_states,
     grid,
+    grid_over,
     grid_search_by_hand,
     make_objective,
+    search_space,
+    spent_images,
     spent_seconds,
     storage,
+    suggest,
     train_and_validate,
+    worker_seed,
 )
 
 ROOT = Path(__file__).parents[1]
@@ -92,23 +97,69 @@ def test_pruned_trials_keep_their_compute_time(data):
     assert all(t.state == optuna.trial.TrialState.PRUNED for t in study.trials)
     assert all(list(t.intermediate_values) == [1] for t in study.trials)  # stopped after epoch 1
     assert spent_seconds(study) > 0
+    assert spent_images(study) == 2 * len(data[0])  # one epoch each: work counts to the prune
     assert count_states(study) == (2, 2)
 
 
-def test_equal_budget_comparison_stops_every_method_at_the_grid_budget(data, tmp_path):
-    samplers = optuna.samplers
+def test_grid_is_a_grid_over_the_one_search_space():
+    space = search_space("mlp")
+    points = grid_over(space, {"dropout": 1})
+    assert points == {"hidden_size": [54, 152], "num_layers": [1, 3], "dropout": [0.25],
+                      "lr": [0.00042, 0.0072], "batch_size": [64, 256]}
+    for name, values in points.items():  # every grid value is one the samplers may draw
+        assert all(space[name]._contains(space[name].to_internal_repr(v)) for v in values)
+    trial = optuna.create_study().ask()
+    assert set(suggest(trial, "mlp")) == set(space) == set(points)
+    assert set(search_space("lstm")) == set(space) | {"bidirectional"}
+
+
+def test_workers_get_their_own_reproducible_sampler_seeds():
+    seeds = [worker_seed(0, w) for w in range(4)] + [worker_seed(1, 0)]
+    assert len(set(seeds)) == 5 and seeds[0] == worker_seed(0, 0)
+    with pytest.raises(ValueError, match="Nummer des Workers"):
+        worker_seed(0, -1)
+
+
+def run_comparison(data, url):
+    samplers, pruners = optuna.samplers, optuna.pruners
     methods = {
-        "Grid": lambda s: (samplers.GridSampler(GRID, seed=s), optuna.pruners.NopPruner()),
-        "Random": lambda s: (samplers.RandomSampler(seed=s), optuna.pruners.NopPruner()),
+        "Grid": lambda s: (samplers.GridSampler(GRID, seed=s), pruners.NopPruner()),
+        "Random": lambda s: (samplers.RandomSampler(seed=s), pruners.NopPruner()),
+        "TPE mit Pruning": lambda s: (samplers.TPESampler(seed=s, n_startup_trials=2),
+                                      pruners.MedianPruner(n_startup_trials=2)),
     }
-    objective = make_objective("mlp", data, epochs=1)
-    studies, budget = compare_methods(methods, objective, seeds=[0, 1],
-                                      url=f"sqlite:///{tmp_path / 'b.db'}")
-    assert budget == max(spent_seconds(s) for s in studies["Grid"])
-    for study in studies["Random"]:
-        assert spent_seconds(study) >= budget  # ran until the budget was used up
+    return compare_methods(methods, lambda s: make_objective("mlp", data, epochs=2, seed=s),
+                           seeds=[0, 1], url=url)
+
+
+def test_equal_budget_comparison_stops_every_method_at_the_grid_budget(data, tmp_path):
+    studies, budget = run_comparison(data, f"sqlite:///{tmp_path / 'b.db'}")
+    assert budget == len(GRID["hidden_size"]) * 4 * 2 * len(data[0])  # 8 points x 2 epochs
+    assert budget == max(spent_images(s) for s in studies["Grid"])
+    grid_values = [sorted(t.value for t in s.trials) for s in studies["Grid"]]
+    assert grid_values[0] != grid_values[1]  # the seed varies the training, not only the order
+    assert {t.user_attrs["seed"] for t in studies["Grid"][1].trials} == {1}
+    for study in studies["Random"] + studies["TPE mit Pruning"]:
+        assert spent_images(study) >= budget  # ran until the budget was used up
         curve = best_curve(study, budget)
         assert curve[-1, 0] <= budget and np.all(np.diff(curve[:, 1]) >= 0)
+    assert len(studies["Random"][0].trials) == 8  # no pruning: as many trials as the grid
+
+
+def test_comparison_does_not_depend_on_the_speed_of_the_clock(data, tmp_path, monkeypatch):
+    from codes.hpo_plots import budget_table
+
+    def outcome(studies, budget):
+        trials = {name: [[(t.params, t.value, t.state) for t in s.trials] for s in runs]
+                  for name, runs in studies.items()}
+        return trials, budget_table(studies, budget)
+
+    fast = outcome(*run_comparison(data, f"sqlite:///{tmp_path / 'fast.db'}"))
+    clock = time.process_time
+    monkeypatch.setattr("codes.hpo.time.process_time", lambda: 3 * clock())  # 3x slower
+    slow = outcome(*run_comparison(data, f"sqlite:///{tmp_path / 'slow.db'}"))
+    assert fast[0] == slow[0]
+    assert fast[1].equals(slow[1])
 
 
 def test_storage_default_env_and_bad_url(monkeypatch, tmp_path):
@@ -123,11 +174,12 @@ def test_storage_default_env_and_bad_url(monkeypatch, tmp_path):
 
 # --- workers in their own processes --------------------------------------------------------
 
-def start_worker(url, study, trials):
+def start_worker(url, study, trials, worker=0, sampler="tpe"):
     env = {**os.environ, "NN_OPTUNA_STORAGE": url, "NN_DATA_DIR": str(SHARED_DATA),
            "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "codes.hpo", "--study", study, "--trials", str(trials),
-               "--n-train", "300", "--epochs", "1"]
+               "--n-train", "300", "--epochs", "1", "--worker", str(worker),
+               "--sampler", sampler]
     return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
 
@@ -145,12 +197,13 @@ def wait(process, timeout=240):
     assert process.returncode == 0, output
 
 
-def check_every_trial_finished_once(url, study, n_trials, n_workers):
+def check_every_trial_finished_once(url, study, n_trials):
     trials = optuna.load_study(study_name=study, storage=url).trials
     finished = [t for t in trials if t.state in FINISHED]
-    # each worker checks the shared count after its trial, so others may add one each
-    assert n_trials <= len(finished) <= n_trials + n_workers - 1
+    assert len(finished) == n_trials
     assert len({t.number for t in trials}) == len(trials)  # no trial stored twice
+    drawn = [tuple(sorted(t.params.items())) for t in finished]
+    assert len(set(drawn)) == len(drawn)  # no worker repeated another's configuration
     assert not [t for t in trials if t.state == optuna.trial.TrialState.RUNNING]
     assert all(t.value is not None or t.state == optuna.trial.TrialState.PRUNED
                for t in finished)
@@ -170,17 +223,20 @@ def test_killed_worker_resumes_without_losing_or_repeating_trials(tmp_path):
     after = finished_trials(url, study)
     assert len(after) == n_trials  # one worker: exactly the asked number, not more
     assert {t.number: (t.params, t.value) for t in after if t.number in before} == before
+    drawn = [tuple(sorted(t.params.items())) for t in after]
+    assert len(set(drawn)) == len(drawn)  # the restarted worker drew new configurations
     interrupted = [t for t in optuna.load_study(study_name=study, storage=url).trials
                    if t.state not in FINISHED]
     assert len(interrupted) <= 1  # at most the trial that was running at the kill
 
 
-def test_two_workers_share_one_sqlite_study(tmp_path):
+@pytest.mark.parametrize("sampler", ["tpe", "random"])
+def test_two_workers_share_one_sqlite_study(tmp_path, sampler):
     url, study = f"sqlite:///{tmp_path / 'shared.db'}", "zwei-worker"
-    workers = [start_worker(url, study, 12) for _ in range(2)]
+    workers = [start_worker(url, study, 12, worker, sampler) for worker in range(2)]
     for worker in workers:
         wait(worker)
-    check_every_trial_finished_once(url, study, 12, 2)
+    check_every_trial_finished_once(url, study, 12)
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------
@@ -223,10 +279,10 @@ def postgres_url():
 @pytest.mark.postgres
 def test_two_workers_share_one_postgres_study(postgres_url):
     study = "postgres-zwei-worker"
-    workers = [start_worker(postgres_url, study, 12) for _ in range(2)]
+    workers = [start_worker(postgres_url, study, 12, worker) for worker in range(2)]
     for worker in workers:
         wait(worker)
-    check_every_trial_finished_once(postgres_url, study, 12, 2)
+    check_every_trial_finished_once(postgres_url, study, 12)
 
 
 # --- tables and figures ----------------------------------------------------------------------
@@ -252,7 +308,7 @@ def test_budget_table_and_figures_are_german(data):
             study = optuna.create_study(direction="maximize", sampler=sampler(seed=seed))
             study.optimize(make_objective("mlp", data, epochs=1), n_trials=4)
             studies[name].append(study)
-    budget = max(spent_seconds(s) for runs in studies.values() for s in runs)
+    budget = max(spent_images(s) for runs in studies.values() for s in runs)
     table = budget_table(studies, budget)
     assert list(table.columns) == ["Mittel", "Streuung", "Minimum", "Maximum", "Versuche",
                                    "davon abgebrochen"]
@@ -261,8 +317,38 @@ def test_budget_table_and_figures_are_german(data):
     assert "failed" not in html and "status" not in html.lower() and "." not in (
         table.loc["TPE"].map(lambda v: f"{v:.1f}".replace(".", ",")).str.cat())
     ax = plot_budget(studies, budget)
-    assert ax.get_xlabel().startswith("Rechenzeit") and "." not in ax.get_yticklabels()[1].get_text()
+    assert ax.get_xlabel().startswith("Arbeit") and "." not in ax.get_yticklabels()[1].get_text()
+    for line in ax.get_lines():  # the mean best-so-far never dips
+        assert np.all(np.diff(line.get_ydata()) >= 0)
     history = german_history(studies["TPE"][0])
     assert history.get_xlabel() == "Versuch" and history.get_title() == "Verlauf der Suche"
-    importance = german_importances(studies["TPE"][0])
-    assert all("." not in text.get_text() for text in importance.texts)
+    with pytest.raises(ValueError, match="mindestens 5 Versuche"):
+        german_importances(studies["TPE"][0])  # 4 trials: too few for PED-ANOVA
+
+
+def test_ped_anova_on_a_pooled_study_finds_the_parameter_that_matters():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from codes.hpo_plots import german_importances, german_slice, pooled_study
+
+    def lr_matters(trial):  # only the learning rate decides; the best is near 10^-3
+        return -abs(np.log10(suggest(trial, "mlp")["lr"]) + 3)
+
+    studies = []
+    for seed in range(3):
+        study = optuna.create_study(direction="maximize",
+                                    sampler=optuna.samplers.RandomSampler(seed=seed))
+        study.optimize(lr_matters, n_trials=20)
+        studies.append(study)
+    pool = pooled_study(studies)
+    assert len(pool.trials) == 60
+    ax = german_importances(pool)
+    assert "besten 10 %" in ax.get_xlabel() and "Streuung" not in ax.get_xlabel()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[-1] == "lr"  # Optuna draws the most important parameter at the top
+    assert all("." not in text.get_text() for text in ax.texts)
+    axes = german_slice(studies[0], ["lr", "hidden_size"])
+    colorbar = axes[0].figure.axes[-1]
+    ticks = [t for t in colorbar.get_yticks() if colorbar.get_ylim()[0] <= t <= colorbar.get_ylim()[1]]
+    assert ticks and all(float(t).is_integer() for t in ticks)
