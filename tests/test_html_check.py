@@ -19,6 +19,7 @@ die Datei <a class="reference external" href="https://example.org/v1.2/x.html">e
 Gleichung <a class="reference internal" href="#eq"><span class="eqno">(3.11)</span></a>,
 Abschnitt <a class="reference internal" href="#s">3.1</a>, Python 3.11, Version 2.4.1.</p>
 <div class="math notranslate nohighlight">\\[ a = 0{{,}}5 \\tag{{3.11}} \\]</div>
+<div class="math notranslate nohighlight" id="equation-x"><span class="eqno">(3.12)<a class="headerlink" href="#equation-x">#</a></span>\\[ b = 1 \\]</div>
 {table}
 {figure}
 </article></main></body></html>"""

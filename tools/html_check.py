@@ -235,7 +235,10 @@ def check_page(html, name="", figure_text=None):
             more = f" (und {len(excerpts) - 1} weitere)" if len(excerpts) > 1 else ""
             add(element, rule, excerpts[0] + more)
     for math in article.select(".math"):
-        tex = re.sub(r"\\(?:tag|label|ref|eqref)\{[^}]*\}", "", math.get_text())
+        # The equation number "(3.11)" is a chapter.equation number, not a decimal.
+        tex = "".join(part for part in math.find_all(string=True)
+                      if part.find_parent(class_="eqno") is None)
+        tex = re.sub(r"\\(?:tag|label|ref|eqref)\{[^}]*\}", "", tex)
         for match in re.finditer(r"(?<![\w\\.])\d+\.\d+(?![\w.])", tex):
             add(math, "Dezimalpunkt in einer Formel (0{,}5)", match.group())
     for cell in article.find_all("th"):
