@@ -11,6 +11,8 @@ import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from matplotlib.ticker import FuncFormatter
 
+from codes.plotting import german_number
+
 BLUE, ORANGE, GREEN, RED, GREY = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#555555"
 
 
@@ -29,8 +31,8 @@ def _arrow(ax, start, end, color="black", style="-|>", linestyle="-", rad=0.0, l
 
 
 def _decimal_comma(colorbar):
-    """German tick labels on a colour bar: 0,05 instead of 0.05."""
-    colorbar.formatter = FuncFormatter(lambda value, _: f"{value:g}".replace(".", ","))
+    """German tick labels on a colour bar: 0,05 instead of 0.05, −2 with a minus sign."""
+    colorbar.formatter = FuncFormatter(lambda value, _: german_number(value, "g"))
     colorbar.update_ticks()
 
 
