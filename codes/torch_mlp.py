@@ -140,11 +140,11 @@ class BasicMLP(nn.Module):
 
 # ANCHOR: residual_block
 class ResidualBlock(nn.Module):
-    """Dropout(ReLU(F(x))) mit F(x) = H(x) + s(x) (Gl. eq:residual-block).
+    """Dropout(ReLU(F(x) + s(x))) (Gl. eq:residual-block).
 
-    Zweig mit zwei Schichten: H(x) = BN(W_2^T ReLU(BN(W_1^T x + b_1)) + b_2).
+    Zweig mit zwei Schichten: F(x) = BN(W_2^T ReLU(BN(W_1^T x + b_1)) + b_2).
     Die Abkürzung s ist die Identität, wenn die Breiten gleich sind, sonst linear.
-    ``residual=False`` lässt sie weg (F(x) = H(x)): derselbe Block als gewöhnlicher
+    ``residual=False`` lässt sie weg (Ausgabe ReLU(F(x))): derselbe Block als gewöhnlicher
     Stapel zweier Schichten, zum Vergleich. Die Abkürzung ist der einzige Unterschied:
     Beide Varianten initialisieren W_1 mit He und W_2 mit Glorot; mit demselben Seed
     und gleichen Breiten beginnen sie mit denselben Gewichten.
@@ -161,7 +161,7 @@ class ResidualBlock(nn.Module):
         self.branch = nn.Sequential(
             linear(in_features, out_features, activation, init), norm(),
             make_activation(activation),
-            # Glorot: es folgt die Summe H(x) + s(x), mit oder ohne Abkürzung
+            # Glorot: es folgt die Summe F(x) + s(x), mit oder ohne Abkürzung
             linear(out_features, out_features, "identity", init), norm(),
         )
         if not residual:

@@ -95,7 +95,7 @@ def test_residual_block_adds_the_shortcut():
     torch.manual_seed(0)
     block = ResidualBlock(6, 6, use_batchnorm=False).eval()
     x = torch.randn(5, 6)
-    expected = torch.relu(block.branch(x) + x)  # H(x) = F(x) + x, then ReLU
+    expected = torch.relu(block.branch(x) + x)  # F(x) + x, then ReLU
     torch.testing.assert_close(block(x), expected)
     plain = ResidualBlock(6, 6, use_batchnorm=False, residual=False).eval()
     plain.load_state_dict(block.state_dict())

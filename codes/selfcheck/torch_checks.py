@@ -70,8 +70,8 @@ def check_residual_block(cls, verbose=True, seed=0):
 
     Tests the output shape, the parameter count against ``codes.torch_mlp.ResidualBlock``
     (identity shortcut for equal widths, a linear shortcut otherwise), and the shortcut
-    itself: with every parameter set to zero the branch gives H(x) = 0 and the block must
-    return ReLU(x) (notation of chapter 4: F(x) = H(x) + x, H the branch).
+    itself: with every parameter set to zero the branch gives F(x) = 0 and the block must
+    return ReLU(x) (notation of chapter 4: output F(x) + x, F the branch).
     """
     require_callable(cls, "eine Klasse cls(in_features, out_features) (ein nn.Module)")
     result = CheckResult("check_residual_block")
@@ -113,7 +113,7 @@ def check_residual_block(cls, verbose=True, seed=0):
 
 
 def _check_identity_shortcut(result, cls):
-    """All parameters zero: H(x) = 0, so ReLU(F(x)) = ReLU(H(x) + x) = ReLU(x)."""
+    """All parameters zero: F(x) = 0, so ReLU(F(x) + x) = ReLU(x)."""
     try:
         block = call(cls, 6, 6)
         with torch.no_grad():
@@ -126,16 +126,16 @@ def _check_identity_shortcut(result, cls):
         result.fail(f"Abkürzung: Test bricht mit {error} ab.")
         return
     if torch.allclose(out, torch.relu(x), atol=1e-6):
-        result.ok("Abkürzung: mit H = 0 gibt der Block ReLU(x) zurück, also F(x) = H(x) + x")
+        result.ok("Abkürzung: mit F = 0 gibt der Block ReLU(x) zurück, also ReLU(F(x) + x)")
     elif torch.allclose(out, torch.zeros_like(out)):
         result.fail("Abkürzung: Mit H = 0 kommt 0 heraus; die Addition des Eingangs x fehlt.",
                     "forward: out = self.branch(x) + self.shortcut(x), danach ReLU.")
     elif torch.allclose(out, x, atol=1e-6):
         result.fail("Abkürzung: Mit H = 0 kommt x statt ReLU(x) heraus; die Aktivierung nach der "
-                    "Addition fehlt.", "Ausgabe = ReLU(H(x) + x).")
+                    "Addition fehlt.", "Ausgabe = ReLU(F(x) + x).")
     else:
         result.fail("Abkürzung: Mit H = 0 sollte der Block ReLU(x) zurückgeben.",
-                    "Ausgabe = ReLU(H(x) + x); prüfen Sie die Reihenfolge der Operationen.")
+                    "Ausgabe = ReLU(F(x) + x); prüfen Sie die Reihenfolge der Operationen.")
 
 
 def attention_cases(seed=0):
