@@ -20,6 +20,7 @@ from tools.student_build import (
     SKIP,
     build,
     readable_texts,
+    scaffold_text,
     split_solutions,
     strip_solutions,
     student_buttons,
@@ -461,3 +462,20 @@ def test_source_downloads_are_downloads_not_tabs():
     fixed = download_source_links(page)
     assert '<a href="../_sources/psets/index.md" download\n' in fixed
     assert '<a href="https://example.org" target="_blank">' in fixed
+
+
+def test_the_scaffold_of_a_graded_cell_is_public_and_its_solution_is_not():
+    """What the sheet notebook gives students (a class signature) is no leak; the code
+    between ### BEGIN and ### END SOLUTION stays secret."""
+    sheet = "\n".join([
+        "```{code-cell} ipython3", ":tags: [remove-cell, grade-solution]", "",
+        "class ResidualBlock(nn.Module):",
+        "    def __init__(self, in_features, out_features):",
+        "        ### BEGIN SOLUTION",
+        "        self.branch = nn.Linear(in_features, out_features)  # geheim",
+        "        ### END SOLUTION", "```", ""])
+    scaffold = scaffold_text(sheet)
+    assert "def __init__(self, in_features, out_features):" in scaffold
+    assert "geheim" not in scaffold and "BEGIN SOLUTION" not in scaffold
+    assert "def __init__(self, in_features, out_features):" in scaffold_text(
+        (ROOT / "psets" / "blatt_04_pytorch.md").read_text(encoding="utf-8"))

@@ -156,9 +156,23 @@ def public_text(root, keep=()):
                 text = student_text(path.read_text(encoding="utf-8"))
                 released = path.relative_to(root).as_posix() in keep
                 texts.append(text if released else split_solutions(text)[0])
+                texts.append(scaffold_text(text))
             elif path.suffix == ".py":
                 texts.append(path.read_text(encoding="utf-8"))
     return "\n".join(" ".join(text.split()) for text in texts)
+
+
+GRADED_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n:tags: \[[^\]]*grade-solution[^\]]*\]\n(?P<code>.*?)^```",
+                         re.MULTILINE | re.DOTALL)
+SOLUTION_REGION = re.compile(r"### BEGIN SOLUTION.*?### END SOLUTION", re.DOTALL)
+
+
+def scaffold_text(text):
+    """The code that the sheet notebooks give students (tools/sheet_notebooks.py): the
+    graded cells of a sheet without their ``### BEGIN/END SOLUTION`` regions, e.g. the
+    signature ``def __init__(self, in_features, out_features):`` of a class to write."""
+    return "\n".join(SOLUTION_REGION.sub("", match.group("code"))
+                     for match in GRADED_CELL.finditer(text))
 
 
 def readable_texts(folder):
