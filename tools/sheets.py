@@ -84,6 +84,20 @@ def preamble(course, tutors):
     ])
 
 
+# jupyter-book 1.0.4 fails on its own notice for a latex_documents list of several
+# documents (a message box called with the text as its colour, KeyError). Its CLI with that
+# step skipped for several documents, as the notice intends ("[Skipping] processing").
+JUPYTER_BOOK_WITH_SEVERAL_DOCUMENTS = "\n".join([
+    "import sys",
+    "import jupyter_book.sphinx as jb_sphinx",
+    "single = jb_sphinx.update_latex_documents",
+    "jb_sphinx.update_latex_documents = lambda documents, overrides: (",
+    "    documents if len(documents) > 1 else single(documents, overrides))",
+    "from jupyter_book.cli.main import main",
+    "sys.exit(main())",
+])
+
+
 def configure(source, course, sheets, tutors):
     """Turn the copied book at ``source`` into the sheets' LaTeX project."""
     config_file = source / "_config.yml"
@@ -124,7 +138,7 @@ def build_version(course, sheets, tutors, work):
         source, {s.source for s in course.sheets if s.solutions_released})
     configure(source, course, sheets, tutors)
     try:
-        command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source),
+        command = [sys.executable, "-c", JUPYTER_BOOK_WITH_SEVERAL_DOCUMENTS, "build", str(source),
                    "--path-output", str(work), "--builder", "latex"]
         code = subprocess.run(command, check=False).returncode
         latex = work / "_build" / "latex"
