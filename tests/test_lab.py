@@ -50,10 +50,34 @@ def test_running_and_saving_a_page_in_jupyterlab_leaves_it_byte_identical(tmp_pa
     assert (tmp_path / "page.md").read_bytes() == original
 
 
+@pytest.mark.parametrize("page", ["chapters/03_mlp/mnist.md", "chapters/04_pytorch/architekturen.md"])
+def test_saving_a_page_keeps_its_build_tolerances_and_myst_nb_settings(tmp_path, page):
+    """The header's build_comparison and mystnb survive a save (YAML comments do not)."""
+    import yaml
+    from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
+    from jupytext.async_contentsmanager import build_async_jupytext_contents_manager_class
+
+    (tmp_path / "jupytext.toml").write_bytes((ROOT / "jupytext.toml").read_bytes())
+    original = (ROOT / page).read_text(encoding="utf-8")
+    (tmp_path / "page.md").write_text(original, encoding="utf-8")
+    manager = build_async_jupytext_contents_manager_class(AsyncLargeFileManager)(
+        root_dir=str(tmp_path))
+
+    async def open_save():
+        notebook = (await manager.get("page.md", content=True, type="notebook"))["content"]
+        await manager.save({"type": "notebook", "format": "json", "content": notebook}, "page.md")
+
+    asyncio.run(open_save())
+    header = yaml.safe_load(original.split("---")[1])
+    saved = yaml.safe_load((tmp_path / "page.md").read_text(encoding="utf-8").split("---")[1])
+    for key in ("build_comparison", "mystnb"):
+        assert saved.get(key) == header.get(key)
+
+
 def test_make_lab_registers_the_pages_kernel_name_and_passes_options():
     header = (ROOT / "chapters/02_logreg_slp/slp.md").read_text(encoding="utf-8").split("---")[1]
     assert "display_name: Python 3\n" in header
-    dry = subprocess.run(["make", "-n", "lab", "LAB_OPTS=--port 8999 --allow-root"], cwd=ROOT,
+    dry = subprocess.run(["make", "--no-print-directory", "-n", "lab", "LAB_OPTS=--port 8999 --allow-root"], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout
     assert '--display-name "Python 3"' in dry
     assert dry.rstrip().endswith("--port 8999 --allow-root")
