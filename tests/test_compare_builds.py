@@ -128,3 +128,16 @@ def test_tolerances_come_from_the_notebook_metadata_without_source(tmp_path):
 def test_a_missing_cache_gives_a_german_error(tmp_path, capsys):
     assert main([str(tmp_path / "nichts"), str(tmp_path / "auch_nichts")]) == 2
     assert "Kein Ausführungs-Cache" in capsys.readouterr().err
+
+
+def test_reasons_are_data_and_must_name_a_declared_pattern(tmp_path):
+    explained = PAGE.replace('  tolerances:', '  why:\n    "acc_*": 3 sd der Seeds\n  tolerances:')
+    page = tmp_path / "seite.md"
+    page.write_text(explained, encoding="utf-8")
+    assert compare_builds.declared_tolerances(page, {}) == (0.0, {"acc_*": 0.5, "*_seconds": math.inf})
+    page.write_text(explained.replace('"acc_*": 3', '"akk_*": 3'), encoding="utf-8")
+    with pytest.raises(ValueError, match="akk_"):
+        compare_builds.declared_tolerances(page, {})
+    page.write_text(PAGE.replace("  default: 0", "  defualt: 0"), encoding="utf-8")
+    with pytest.raises(ValueError, match="defualt"):
+        compare_builds.declared_tolerances(page, {})

@@ -1,7 +1,8 @@
 """A page run as a notebook (make lab, Binder) looks like the page and leaves its file alone.
 
 - jupytext.toml: opening, running and saving a page in JupyterLab keeps the .md
-  byte-identical (simulated with jupytext's contents manager, as JupyterLab saves);
+  byte-identical, for every page with code (simulated with jupytext's contents manager,
+  as JupyterLab saves); the headers carry no YAML comments (a save would drop them);
 - make lab passes options (LAB_OPTS, --allow-root as root) and registers the kernel under
   the name in the pages' headers;
 - the data are found outside make: ../shared/data, a relative NN_DATA_DIR, German errors.
@@ -20,7 +21,19 @@ from codes.data.mnist import download_problem
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("page", ["chapters/02_logreg_slp/slp.md", "psets/blatt_03_mlp.md"])
+def pages_with_code():
+    """Every page that runs as a notebook: its MyST header names a kernel."""
+    pages = sorted(ROOT.glob("chapters/**/*.md")) + sorted(ROOT.glob("psets/*.md"))
+    return [page.relative_to(ROOT).as_posix() for page in pages
+            if "\nkernelspec:" in page.read_text(encoding="utf-8").split("\n---", 1)[0]]
+
+
+def test_every_chapter_and_sheet_with_code_is_checked():
+    assert len(pages_with_code()) >= 20
+    assert "chapters/03_mlp/mnist.md" in pages_with_code()
+
+
+@pytest.mark.parametrize("page", pages_with_code())
 def test_running_and_saving_a_page_in_jupyterlab_leaves_it_byte_identical(tmp_path, page):
     from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
     from jupytext.async_contentsmanager import build_async_jupytext_contents_manager_class
@@ -52,7 +65,7 @@ def test_running_and_saving_a_page_in_jupyterlab_leaves_it_byte_identical(tmp_pa
 
 @pytest.mark.parametrize("page", ["chapters/03_mlp/mnist.md", "chapters/04_pytorch/architekturen.md"])
 def test_saving_a_page_keeps_its_build_tolerances_and_myst_nb_settings(tmp_path, page):
-    """The header's build_comparison and mystnb survive a save (YAML comments do not)."""
+    """The header's build_comparison (with its reasons under why) and mystnb survive a save."""
     import yaml
     from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
     from jupytext.async_contentsmanager import build_async_jupytext_contents_manager_class

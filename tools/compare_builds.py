@@ -10,14 +10,18 @@ code 0: nothing flagged; 1: at least one difference flagged; 2: a build cannot b
 Each page declares in its MyST front matter how far its glued numbers may differ
 between two builds (another CPU, another thread count, a GPU)::
 
-    build_comparison:      # allowed difference of glued numbers between builds
-      default: 0           # absolute tolerance for every glued number not matched below
-      tolerances:          # fnmatch pattern of the glue name -> absolute tolerance
-        "acc_*": 0.5       # in the glued unit (percent stays percent)
-        "*_seconds": .inf  # never flagged, only listed
+    build_comparison:
+      default: 0            # absolute tolerance for every glued number not matched below
+      tolerances:           # fnmatch pattern of the glue name -> absolute tolerance,
+        acc_*: 0.5          # in the glued unit (percent stays percent)
+        '*_seconds': .inf   # never flagged, only listed
+      why:                  # the reason for a tolerance (default, tolerances or a pattern)
+        acc_*: 3 sd of the spread over seeds
 
 The first pattern (in the order written) that matches the glue name decides; a page
-without ``build_comparison`` has tolerance 0 for everything. The front matter is read
+without ``build_comparison`` has tolerance 0 for everything. The reasons are data, not
+YAML comments, because JupyterLab (jupytext) rewrites the front matter on every save and
+drops comments; the pages keep jupytext's own layout, so a save changes nothing. The front matter is read
 from the source page of the notebook (``record.uri`` of the cache, else the page at the
 same place next to the build folder), else from the notebook metadata in the cache.
 
@@ -170,8 +174,16 @@ def declared_tolerances(source, metadata):
     if not isinstance(declared, dict):
         raise ValueError(f"{source}: build_comparison muss eine Zuordnung sein "
                          "(default: …, tolerances: {Muster: Toleranz}).")
+    unknown = set(declared) - {"default", "tolerances", "why"}
+    if unknown:
+        raise ValueError(f"{source}: build_comparison kennt {sorted(unknown)} nicht "
+                         "(erlaubt: default, tolerances, why).")
     default = float(declared.get("default", 0))
     patterns = {str(k): float(v) for k, v in (declared.get("tolerances") or {}).items()}
+    unexplained = set(declared.get("why") or {}) - set(patterns) - {"default", "tolerances"}
+    if unexplained:
+        raise ValueError(f"{source}: build_comparison.why begründet {sorted(unexplained)}, "
+                         "doch diese Muster stehen nicht unter tolerances.")
     return default, patterns
 
 
