@@ -13,6 +13,7 @@ import numpy as np
 
 from codes.gradcheck import numerical_gradient, relative_error
 from codes.mlp import MLP
+from codes.plotting import power_of_ten  # noqa: F401  (pages import it from here)
 
 # ANCHOR: example
 # 2-3-2-Netz: Sigmoid, dann Softmax mit Kreuzentropie.
@@ -167,21 +168,3 @@ def draw_computational_graph():
     ax.set_ylim(-1.4, 1.7)
     ax.set_aspect("equal")
     return fig
-
-
-def power_of_ten(value, digits=1):
-    """Eine Zahl als deutscher Text mit Zehnerpotenz und ``digits`` gültigen Ziffern.
-
-    >>> power_of_ten(2.2e-16), power_of_ten(-2.149e-5, 3)
-    ('2 · 10⁻¹⁶', '−2,15 · 10⁻⁵')
-    """
-    if value == 0:
-        return "0"
-    sign, magnitude = ("−" if value < 0 else ""), abs(float(value))
-    exponent = int(np.floor(np.log10(magnitude)))
-    mantissa = round(magnitude / 10.0**exponent, digits - 1)
-    if mantissa >= 10:
-        mantissa, exponent = mantissa / 10, exponent + 1
-    superscript = str(exponent).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
-    text = f"{mantissa:.{digits - 1}f}".replace(".", ",")
-    return f"{sign}{text} · 10{superscript}"

@@ -20,6 +20,7 @@ import numpy as np  # noqa: E402
 
 from codes.mlp import MLP, minibatches  # noqa: E402
 from codes.mlp_loop import train_step_loop  # noqa: E402
+from codes.plotting import german_number  # noqa: E402
 
 SIZES = (784, 30, 10)
 ETA = 3.0
@@ -114,33 +115,28 @@ def microseconds_per_step(n_samples, batch_size, loop_seconds, batched_seconds):
             1e6 * batched_seconds / steps_per_epoch(n_samples, batch_size))
 
 
-def german(value, spec=".1f"):
-    """A number with a decimal comma, as the book prints it (1234.5 -> "1234,5")."""
-    return format(value, spec).replace(".", ",")
-
-
 def report(n_samples, batch_size, seconds, ratios):
     """The lines ``main`` prints for one batch size: seconds, cost per step, what the ratios mean."""
     lines = [f"Eine Epoche, {n_samples} Bilder, Netz {'-'.join(map(str, SIZES))}, "
              f"Batchgröße {batch_size} ({steps_per_epoch(n_samples, batch_size)} Schritte):"]
     for name, label in LABELS.items():
         if name in seconds:
-            lines.append(f"  {label:26s} {german(seconds[name], '7.2f')} s")
+            lines.append(f"  {label:26s} {german_number(seconds[name], '7.2f')} s")
     per_sample, per_step = microseconds_per_step(n_samples, batch_size, seconds["loop"],
                                                  seconds["batched"])
-    lines.append(f"  Schleife pro Beispiel      {german(per_sample, '7.1f')} µs")
-    lines.append(f"  NumPy-MLP pro Mini-Batch   {german(per_step, '7.1f')} µs")
+    lines.append(f"  Schleife pro Beispiel      {german_number(per_sample, '7.1f')} µs")
+    lines.append(f"  NumPy-MLP pro Mini-Batch   {german_number(per_step, '7.1f')} µs")
     gain = ratios["loop/batched"]
-    lines.append(f"  Batches statt Schleife: {german(gain)}-mal so schnell. Ein Schritt mit "
-                 f"{batch_size} Beispielen kostet so viel wie {german(per_step / per_sample)} "
-                 "Beispiele in der Schleife;")
+    lines.append(f"  Batches statt Schleife: {german_number(gain, '.1f')}-mal so schnell. "
+                 f"Ein Schritt mit {batch_size} Beispielen kostet so viel wie "
+                 f"{german_number(per_step / per_sample, '.1f')} Beispiele in der Schleife;")
     lines.append(f"  der Gewinn bleibt deshalb unter der Batchgröße {batch_size} und wächst mit ihr.")
     if "torch/batched" in ratios:
         torch_ratio = ratios["torch/batched"]
         verdict = ("langsamer: sein fester Aufwand pro Schritt überwiegt bei diesem kleinen Netz"
                    if torch_ratio > 1 else "schneller")
-        lines.append(f"  PyTorch braucht {german(torch_ratio)}-mal so lange wie der NumPy-MLP "
-                     f"({verdict}).")
+        lines.append(f"  PyTorch braucht {german_number(torch_ratio, '.1f')}-mal so lange "
+                     f"wie der NumPy-MLP ({verdict}).")
     return lines
 
 

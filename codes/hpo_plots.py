@@ -11,10 +11,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import optuna
 import pandas as pd
-from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
+from matplotlib.ticker import MaxNLocator, NullFormatter
 
 from codes.hpo import best_curve, count_states, distinct_runs
-from codes.plotting import german_number
+from codes.plotting import german_number, german_ticks, germanize
 
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # Optuna's style asks for STIX
@@ -26,19 +26,6 @@ def describe_params(params):
     """``name`` = value pairs of a trial in German number format, for text and printouts."""
     return ", ".join(f"`{name}` = {german_number(value, '.3g')}" if isinstance(value, float)
                      else f"`{name}` = {value}" for name, value in params.items())
-
-
-def comma(value, decimals=1):
-    """0.5 -> '0,5': German decimal comma."""
-    return german_number(value, f".{decimals}f")
-
-
-def german_ticks(ax, axis="y", decimals=None):
-    """Tick labels with a decimal comma (``decimals`` None: as few digits as needed)."""
-    def label(value, _):
-        text = f"{value:g}" if decimals is None else f"{value:.{decimals}f}"
-        return text.replace(".", ",")
-    getattr(ax, f"{axis}axis").set_major_formatter(FuncFormatter(label))
 
 
 # ANCHOR: budget_plot
@@ -72,8 +59,7 @@ def plot_budget(studies, budget, ax=None):
                         alpha=0.15)
     ax.set_xlabel("Arbeit aller Versuche (Tausend Trainingsbilder)")
     ax.set_ylabel("Beste Validierungsgenauigkeit (%)")
-    german_ticks(ax, "x")
-    german_ticks(ax, "y")
+    german_ticks(ax)
     ax.legend(loc="lower right")
     return ax
 # ANCHOR_END: budget_plot
@@ -98,9 +84,11 @@ def budget_table(studies, budget):
 
 def style_budget_table(table):
     """German formatting; the best mean in bold on light green."""
-    percent = {col: (lambda v: comma(v, 1) + "\u00a0%") for col in ("Mittel", "Minimum", "Maximum")}
-    formats = {**percent, "Streuung": lambda v: comma(v, 2) + "\u00a0Pp.",
-               "Versuche": lambda v: comma(v, 1), "davon abgebrochen": lambda v: comma(v, 1)}
+    percent = {col: (lambda v: german_number(v, ".1f") + "\u00a0%")
+               for col in ("Mittel", "Minimum", "Maximum")}
+    formats = {**percent, "Streuung": lambda v: german_number(v, ".2f") + "\u00a0Pp.",
+               "Versuche": lambda v: german_number(v, ".1f"),
+               "davon abgebrochen": lambda v: german_number(v, ".1f")}
     best = table["Mittel"].idxmax()
     return (table.style.format(formats)
             .set_caption("Beste Validierungsgenauigkeit (%) bei gleichem Budget an Arbeit, "
@@ -128,7 +116,7 @@ def german_history(study, ax=None):
     ax.set_xlabel("Versuch")
     ax.set_ylabel("Validierungsgenauigkeit (%)")
     ax.legend(loc="lower right")
-    german_ticks(ax, "y")
+    german_ticks(ax, axis="y")
     return ax
 
 
@@ -165,8 +153,8 @@ def german_importances(study, target_quantile=0.1):
     ax.set_xlabel(f"Wichtigkeit für die besten {share} % der Versuche (Summe 1)")
     ax.set_ylabel("")
     for text in ax.texts:  # the value printed at each bar
-        text.set_text(text.get_text().replace(".", ","))
-    german_ticks(ax, "x")
+        text.set_text(germanize(text.get_text()))
+    german_ticks(ax, axis="x")
     return ax
 
 
@@ -179,7 +167,7 @@ def german_slice(study, params):
     figure = axes[0].figure
     figure.suptitle("Genauigkeit je Hyperparameter")
     for ax, name in zip(axes, sorted(params), strict=True):  # Optuna sorts the panels
-        german_ticks(ax, "y")
+        german_ticks(ax, axis="y")
         if ax.get_xscale() == "log":  # labels at powers of ten only: readable on a phone
             ax.xaxis.set_minor_formatter(NullFormatter())
         if name == "hidden_size":  # plain widths instead of 3 x 10^1 ...
@@ -187,5 +175,5 @@ def german_slice(study, params):
     for ax in figure.axes[len(axes):]:  # the colour bar: whole trial numbers only
         ax.set_ylabel("Versuch")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0f}"))
+        german_ticks(ax, axis="y", spec=".0f")
     return axes

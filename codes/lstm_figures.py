@@ -9,9 +9,8 @@ Plots of results: ``plot_gradient_norms``, ``plot_length_sweep``,
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
-from matplotlib.ticker import FuncFormatter
 
-from codes.plotting import german_number
+from codes.plotting import german_ticks
 
 BLUE, ORANGE, GREEN, RED, GREY = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#555555"
 
@@ -28,12 +27,6 @@ def _arrow(ax, start, end, color="black", style="-|>", linestyle="-", rad=0.0, l
     ax.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=14, color=color,
                                  linestyle=linestyle, linewidth=lw,
                                  connectionstyle=f"arc3,rad={rad}", shrinkA=0, shrinkB=0))
-
-
-def _decimal_comma(colorbar):
-    """German tick labels on a colour bar: 0,05 instead of 0.05, −2 with a minus sign."""
-    colorbar.formatter = FuncFormatter(lambda value, _: german_number(value, "g"))
-    colorbar.update_ticks()
 
 
 def _blank_axes(figsize, xlim, ylim):
@@ -206,7 +199,7 @@ def plot_attention_heatmap(weights, signal_steps, labels=None, zoom=12):
     axes[0].set_yticks(range(len(weights)))
     axes[0].set_yticklabels([f"Klasse {y}" for y in labels] if labels is not None
                             else range(1, len(weights) + 1), fontsize=9)
-    _decimal_comma(fig.colorbar(image, ax=axes, label=r"$\alpha_t$", pad=0.02))
+    german_ticks(fig.colorbar(image, ax=axes, label=r"$\alpha_t$", pad=0.02))
     return fig
 
 
@@ -243,5 +236,5 @@ def plot_sequence_example(x, signal_steps):
     ax.set_yticks(range(x.shape[1]), ["Marke"] + [f"Klasse {k}" for k in range(x.shape[1] - 1)],
                   fontsize=9)
     ax.set_xlabel("Zeitschritt $t$")
-    _decimal_comma(fig.colorbar(image, ax=ax, pad=0.02, label="Wert"))
+    german_ticks(fig.colorbar(image, ax=ax, pad=0.02, label="Wert"))
     return fig

@@ -10,8 +10,12 @@ colour bar, so tick labels read ``0,5`` and ``60 000``. Annotations, legends and
 tables use the same rule through :func:`german_number` and :func:`german_table`, printed
 outputs through :func:`german_print` (``german_print("Genauigkeit: {:.2%}", acc)``), and
 glued numbers through tools/german_numbers.py: one rule for everything the reader sees.
+Tick labels that should read like the text (``0,5`` rather than ``0,50``) come from
+:func:`german_ticks`, very large and small numbers from :func:`power_of_ten`
+(``3,2 · 10⁻⁵``), mean and spread from :func:`german_mean_sd`.
 """
 
+import math
 import numbers
 import re
 import string
@@ -82,10 +86,33 @@ def germanize(formatted):
     return _DIGITS.sub(group, text)
 
 
+def _superscript(exponent):
+    """``-5`` (or ``"-05"``) -> ``⁻⁵``."""
+    return str(int(exponent)).translate(_SUPERSCRIPTS)
+
+
 def _power_of_ten(match):
-    mantissa, exponent = match.group(1), int(match.group(2))
-    power = str(exponent).translate(_SUPERSCRIPTS)
+    mantissa, power = match.group(1), _superscript(match.group(2))
     return f"10{power}" if mantissa in ("1", "1.0") else f"{mantissa} · 10{power}"
+
+
+def power_of_ten(value, digits=1):
+    """``value`` with ``digits`` significant digits times a power of ten, the German way.
+
+    Rounded as Python's ``e`` format rounds (the exact value of the float, ties to even).
+    The mantissa always stands, also a 1 (``1 · 10⁻⁸``, where :func:`german_number`'s
+    e-notation writes ``10⁻⁸``); zero is ``0``. numpy scalars and one-element tensors work.
+
+    >>> power_of_ten(2.2e-16), power_of_ten(-2.149e-5, 3), power_of_ten(5.7e7, 2)
+    ('2 · 10⁻¹⁶', '−2,15 · 10⁻⁵', '5,7 · 10⁷')
+    """
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"power_of_ten: {value} hat keine Zehnerpotenz")
+    if value == 0:
+        return "0"
+    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+    return f"{germanize(mantissa)} · 10{_superscript(exponent)}"
 
 
 def _plain(value):
@@ -123,10 +150,13 @@ def german_number(value, spec=".2f"):
     return text[:-1] + THIN_SPACE + "%" if spec.endswith("%") else text
 
 
-def german_mean_sd(mean, sd, spec=".2f"):
+def german_mean_sd(mean, sd, spec=".2f", space=NO_BREAK):
     """``mean ± sd`` the German way; the ± is held to its numbers by no-break spaces, so
-    a narrow column (phone) never breaks the pair apart: ``96,65 ± 0,30``."""
-    return f"{german_number(mean, spec)}{NO_BREAK}±{NO_BREAK}{german_number(sd, spec)}"
+    a narrow column (phone) never breaks the pair apart: ``96,65 ± 0,30``.
+
+    ``space=" "`` puts ordinary spaces around the ± (chapter 4's ``pm`` has always done so).
+    """
+    return f"{german_number(mean, spec)}{space}±{space}{german_number(sd, spec)}"
 
 
 class _GermanFormatter(string.Formatter):
@@ -235,6 +265,31 @@ class GermanScalarFormatter(mpl.ticker.ScalarFormatter):
         if self._useMathText:      # a comma in mathtext needs braces to stay tight
             return germanize(text).replace(",", "{,}")
         return germanize(text)
+
+
+def german_ticks(*targets, axis="both", spec="g", linear_only=True):
+    """Tick labels written by :func:`german_number` with ``spec``: ``0,5``, ``1``, ``−2``.
+
+    ``targets`` are Axes or colour bars (``fig.colorbar(...)``: its long axis). Of an
+    Axes, ``axis`` ("x", "y" or "both") names the axes to label; with ``linear_only``
+    (default) only linear ones, so a log axis keeps matplotlib's powers of ten (a log
+    axis with chosen ticks, e.g. 0,02 and 0,5: ``linear_only=False``). Unlike the default
+    :class:`GermanScalarFormatter`, every label has as few digits as it needs with the
+    default ``spec="g"`` (``0``, ``0,5``, ``1`` rather than ``0,0``, ``0,5``, ``1,0``).
+    """
+    if axis not in ("x", "y", "both"):
+        raise ValueError(f'axis muss "x", "y" oder "both" sein, nicht {axis!r}')
+
+    def formatter():  # one per axis: a formatter belongs to the axis it labels
+        return mpl.ticker.FuncFormatter(lambda value, _: german_number(value, spec))
+
+    for target in targets:
+        if hasattr(target, "long_axis"):  # a colour bar
+            target.formatter = formatter()
+            continue
+        for name in ("x", "y") if axis == "both" else (axis,):
+            if not linear_only or getattr(target, f"get_{name}scale")() == "linear":
+                getattr(target, f"{name}axis").set_major_formatter(formatter())
 
 
 def use_book_style(vector=True):

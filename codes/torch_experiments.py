@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from codes.metrics import is_noise
-from codes.plotting import german_number, germanize
+from codes.plotting import german_mean_sd
 from codes.training import fit, make_loader, set_seed
 
 
@@ -91,21 +91,13 @@ def mean_spread(histories, metric, epoch=-1, percent=False):
     return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
 
 
-def german(value, digits=1):
-    """A number with ``digits`` fixed decimals, written the German way, e.g. 93,7."""
-    return german_number(value, f".{digits}f")
-
-
-def german_sci(value, digits=1):
-    """Scientific notation with a decimal comma and a superscript power, e.g. 5,7 · 10⁻⁷."""
-    mantissa, exponent = f"{value:.{digits}e}".split("e")
-    power = str(int(exponent)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
-    return f"{germanize(mantissa)} · 10{power}"
-
-
 def pm(pair, digits=1):
-    """'mean ± spread' with decimal commas, e.g. '93,7 ± 0,4'."""
-    return f"{german(pair[0], digits)} ± {german(pair[1], digits)}"
+    """'mean ± spread' of a ``mean_spread`` pair with ``digits`` decimals: '93,7 ± 0,4'.
+
+    :func:`codes.plotting.german_mean_sd` with ordinary spaces around the ±, as chapter 4
+    has always printed it.
+    """
+    return german_mean_sd(pair[0], pair[1], f".{digits}f", space=" ")
 
 
 def plot_mean(ax, histories, metric, percent=False, **style):
@@ -118,17 +110,6 @@ def plot_mean(ax, histories, metric, percent=False, **style):
     ax.set_xlabel("Epoche")
     ax.set_xticks(epochs[:: max(1, len(epochs) // 6)])
     return ax
-
-
-def german_ticks(*axes):
-    """Tick labels with a decimal comma (linear axes; log axes keep their powers of ten)."""
-    from matplotlib.ticker import FuncFormatter  # plotting only
-
-    for ax in axes:
-        for axis, scale in ((ax.xaxis, ax.get_xscale()), (ax.yaxis, ax.get_yscale())):
-            if scale == "linear":
-                axis.set_major_formatter(FuncFormatter(
-                    lambda value, _: f"{value:g}".replace(".", ",").replace("-", "−")))
 
 
 def gradient_norms_at_init(build, x, y, seeds):

@@ -85,6 +85,76 @@ def test_one_rule_for_helpers_and_glue():
     assert german_mean_sd(96.652, 0.3) == "96,65\u00a0±\u00a00,30"
 
 
+def test_power_of_ten():
+    import math
+
+    import numpy as np
+    import torch
+
+    from codes.backprop_example import power_of_ten as from_backprop_example
+    from codes.plotting import power_of_ten
+
+    assert from_backprop_example is power_of_ten  # the pages import it from there
+    assert power_of_ten(2.2e-16) == "2 · 10⁻¹⁶"
+    assert power_of_ten(9.7e-9) == "1 · 10⁻⁸"            # rounded up to the next power; 1 stays
+    assert power_of_ten(-2.149e-5, 3) == "\u22122,15 · 10⁻⁵"
+    assert power_of_ten(5.7e7, 2) == "5,7 · 10⁷"
+    assert power_of_ten(4.04e-7) == "4 · 10⁻⁷"
+    assert power_of_ten(9.96e-5, 2) == "1,0 · 10⁻⁴"
+    assert power_of_ten(123456.789, 4) == "1,235 · 10⁵"
+    assert power_of_ten(0.085) == "9 · 10⁻²"              # the float is 0.08500000000000000611
+    assert power_of_ten(245.0, 2) == "2,4 · 10²"          # an exact tie: to even, as Python rounds
+    assert power_of_ten(0) == power_of_ten(-0.0) == "0"
+    assert power_of_ten(5e-324, 2) == "4,9 · 10⁻³²⁴"
+    assert power_of_ten(np.float32(0.95), 2) == "9,5 · 10⁻¹"
+    assert power_of_ten(np.int64(12345), 2) == "1,2 · 10⁴"
+    assert power_of_ten(torch.tensor(-9.96e-5, dtype=torch.float64), 2) == "\u22121,0 · 10⁻⁴"
+    for value in (math.nan, math.inf, -math.inf):
+        with pytest.raises(ValueError):
+            power_of_ten(value)
+
+
+def test_german_ticks_on_axes_and_colour_bars():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from codes.plotting import german_ticks, use_book_style
+
+    use_book_style()
+
+    def labels(axis):
+        axis.figure.canvas.draw()
+        return [t.get_text() for t in axis.get_ticklabels()]
+
+    fig, (left, right) = plt.subplots(1, 2)
+    left.plot([0, 5], [-1, 1])
+    right.plot([1, 5], [1e-3, 1e2])
+    right.set_yscale("log")
+    german_ticks(left, right)
+    assert {"\u22121", "\u22120,5", "0", "0,5", "1"} <= set(labels(left.yaxis))
+    assert "1,0" not in labels(left.yaxis)  # as few digits as needed
+    assert {"0", "2", "4"} <= set(labels(left.xaxis))
+    assert "10⁻³" not in labels(right.yaxis)  # linear_only: the log axis keeps matplotlib's labels
+    assert any("10^{" in t for t in labels(right.yaxis))
+    german_ticks(right, axis="y", linear_only=False)
+    right.set_yticks([0.02, 0.5])
+    assert labels(right.yaxis) == ["0,02", "0,5"]
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 40000])
+    german_ticks(ax, axis="y", spec=".0f")
+    assert "40\u202f000" in labels(ax.yaxis)
+    assert "0,2" in labels(ax.xaxis) and "0,20" not in labels(ax.xaxis)  # x: the book's default
+    bar = fig.colorbar(ax.imshow(np.linspace(-0.01, 0.01, 4).reshape(2, 2)))
+    german_ticks(bar)
+    assert {"\u22120,01", "\u22120,005", "0", "0,005", "0,01"} <= set(labels(bar.ax.yaxis))
+    with pytest.raises(ValueError, match="axis"):
+        german_ticks(ax, axis="z")
+    plt.close("all")
+
+
 def test_german_print(capsys):
     import numpy as np
 

@@ -8,8 +8,6 @@ from codes.torch_experiments import (
     activation_scales,
     best_learning_rate,
     differs,
-    german,
-    german_sci,
     gradient_norms_at_init,
     mean_spread,
     pm,
@@ -45,11 +43,10 @@ def test_mean_spread_and_noise_rule():
     assert differs((92.0, 1.0), (95.0, 1.5))
 
 
-def test_german_formatting():
-    assert german(93.75, 1) == "93,8"
+def test_pm_is_german_mean_sd_with_plain_spaces():
     assert pm((93.71, 0.42)) == "93,7 ± 0,4"
-    assert german_sci(5.7e7) == "5,7 · 10⁷"
-    assert german_sci(4.04e-7, 0) == "4 · 10⁻⁷"
+    assert pm((0.12345, 0.0042), 3) == "0,123 ± 0,004"
+    assert pm((-1.25, 0.5), 0) == "\u22121 ± 0"
 
 
 def test_activation_scales_shrink_with_pytorch_init_and_not_with_he():

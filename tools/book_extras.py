@@ -37,6 +37,8 @@ from package_codes import ZIP_NAME, write_zip
 from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
+from codes.plotting import german_number, germanize
+
 GERMAN_HEADERS = {
     "Document": "Seite",
     "Modified": "Ausgeführt am",
@@ -83,10 +85,6 @@ def _calibration(env):
         return None
 
 
-def _german(value, spec):
-    return format(value, spec).replace(".", ",")
-
-
 def _add_multiples(table, calibration):
     """A column "× Kalibrierung" after the run time: seconds / calibration seconds."""
     tgroup = table.next_node(nodes.tgroup)
@@ -99,7 +97,7 @@ def _add_multiples(table, calibration):
             text = "× Kalibrierung"
         else:
             seconds = entries[3].astext()
-            text = (_german(float(seconds) / calibration["seconds"], ".1f")
+            text = (german_number(float(seconds) / calibration["seconds"], ".1f")
                     if calibration and _is_number(seconds) else "–")
         row.insert(row.index(entries[3]) + 1, nodes.entry("", nodes.paragraph(text=text)))
 
@@ -110,9 +108,9 @@ def _calibration_note(calibration):
         return nodes.paragraph(text="Für diesen Bau liegt keine Kalibrierung vor "
                                     "(tools/calibrate.py lief nicht), daher fehlen die Vielfachen.")
     return nodes.paragraph(text=(
-        f"Kalibrierung dieses Baus: {_german(calibration['seconds'], '.2f')} s "
-        f"(eine Epoche des NumPy-MLP {_german(calibration['numpy_mlp_seconds'], '.2f')} s, "
-        f"eine Epoche des LSTM in PyTorch {_german(calibration['torch_lstm_seconds'], '.2f')} s, "
+        f"Kalibrierung dieses Baus: {german_number(calibration['seconds'], '.2f')} s "
+        f"(eine Epoche des NumPy-MLP {german_number(calibration['numpy_mlp_seconds'], '.2f')} s, "
+        f"eine Epoche des LSTM in PyTorch {german_number(calibration['torch_lstm_seconds'], '.2f')} s, "
         f"je auf einem Thread; {calibration.get('cpu', 'unbekannter Prozessor')}, gemessen "
         f"am {_german_date(calibration.get('date', ''))})."))
 
@@ -158,7 +156,7 @@ def _translate(table):
             symbol = next(iter(paragraph.findall(nodes.Text)))
             symbol.parent.replace(symbol, nodes.Text(GERMAN_STATUS[text]))
         elif _is_number(text):  # run time in seconds, German decimal comma
-            paragraph.replace_self(nodes.paragraph(text=text.replace(".", ",")))
+            paragraph.replace_self(nodes.paragraph(text=germanize(text)))
         elif _is_timestamp(text):
             paragraph.replace_self(nodes.paragraph(
                 text=datetime.strptime(text, "%Y-%m-%d %H:%M").strftime("%d.%m.%Y %H:%M")))
@@ -186,9 +184,9 @@ def _append_total(table, data, calibration=None):
     """A last row with the number of notebooks, their summed run time and its multiple."""
     runs = [d["exec_data"] for d in data.values() if d.get("exec_data")]
     seconds = sum(run["runtime"] or 0.0 for run in runs)
-    multiple = _german(seconds / calibration["seconds"], ".1f") if calibration else "–"
+    multiple = german_number(seconds / calibration["seconds"], ".1f") if calibration else "–"
     row = nodes.row()
-    cells = [f"Summe ({len(runs)} Notebooks)", "", "", _german(seconds, ".2f"), multiple, ""]
+    cells = [f"Summe ({len(runs)} Notebooks)", "", "", german_number(seconds, ".2f"), multiple, ""]
     for text in cells:
         row += nodes.entry("", nodes.paragraph("", "", nodes.strong(text=text)))
     table.next_node(nodes.tbody).append(row)

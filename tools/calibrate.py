@@ -29,6 +29,8 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from codes.plotting import german_number  # noqa: E402
+
 MLP_IMAGES = 30_000      # NumPy MLP 784-100-10, batch size 10: 3 000 SGD steps
 MLP_BATCH = 10
 LSTM_IMAGES = 6_000      # BasicLSTM, MNIST row by row (28 steps of 28 pixels), batch 50
@@ -100,16 +102,12 @@ def cpu_name():
     return platform.processor() or platform.machine()
 
 
-def german(value, spec=".2f"):
-    return format(value, spec).replace(".", ",")
-
-
 def describe(result):
     """The lines printed for a calibration result."""
     return [
-        f"Kalibrierung: {german(result['seconds'])} s "
-        f"(NumPy-MLP-Epoche {german(result['numpy_mlp_seconds'])} s, "
-        f"PyTorch-LSTM-Epoche {german(result['torch_lstm_seconds'])} s; je 1 Thread)",
+        f"Kalibrierung: {german_number(result['seconds'])} s "
+        f"(NumPy-MLP-Epoche {german_number(result['numpy_mlp_seconds'])} s, "
+        f"PyTorch-LSTM-Epoche {german_number(result['torch_lstm_seconds'])} s; je 1 Thread)",
         f"  Prozessor: {result.get('cpu', '?')}, {result.get('cores', '?')} logische Kerne",
     ]
 

@@ -13,11 +13,9 @@ import json
 import sys
 from pathlib import Path
 
+from codes.plotting import german_number
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def german(value, spec=".1f"):
-    return format(value, spec).replace(".", ",")
 
 
 def page_seconds(build_dir="_build", root=ROOT):
@@ -64,32 +62,32 @@ def report(build_dir="_build", wall=None, root=ROOT):
     width = max((len(name) for name in seconds), default=10)
     lines = [f"  {'Seite':<{width}}  {'Laufzeit':>9}  × Kalibrierung"]
     for name, spent in sorted(seconds.items()):
-        multiple = german(spent / calibration, "7.1f") if calibration else "      –"
-        lines.append(f"  {name:<{width}}  {german(spent, '7.1f')} s  {multiple}")
+        multiple = german_number(spent / calibration, "7.1f") if calibration else "      –"
+        lines.append(f"  {name:<{width}}  {german_number(spent, '7.1f')} s  {multiple}")
     total = sum(seconds.values())
-    multiple = german(total / calibration, "7.1f") if calibration else "      –"
+    multiple = german_number(total / calibration, "7.1f") if calibration else "      –"
     lines.append(f"  {'Summe (' + str(len(seconds)) + ' Notebooks)':<{width}}  "
-                 f"{german(total, '7.1f')} s  {multiple}")
+                 f"{german_number(total, '7.1f')} s  {multiple}")
     if calibration:
-        lines.append(f"Kalibrierung: {german(calibration, '.2f')} s; Summe der Laufzeiten "
-                     f"(seriell): {german(total, '.0f')} s = {german(total / calibration, '.0f')} "
+        lines.append(f"Kalibrierung: {german_number(calibration, '.2f')} s; Summe der Laufzeiten "
+                     f"(seriell): {german_number(total, '.0f')} s = {german_number(total / calibration, '.0f')} "
                      "× Kalibrierung")
     else:
         lines.append("Keine Kalibrierung im Build-Ordner (tools/calibrate.py lief nicht).")
     if parallel:
         executed = parallel["serial_sum_seconds"]
         lines.append(f"Parallele Ausführung: {parallel['executed']} Notebooks mit "
-                     f"{parallel['jobs']} Prozessen in {german(parallel['wall_seconds'], '.0f')} s "
-                     f"Wandzeit; ihre Summe {german(executed, '.0f')} s; Verhältnis "
-                     f"{german(parallel['wall_seconds'] / executed, '.2f') if executed else '–'}")
+                     f"{parallel['jobs']} Prozessen in {german_number(parallel['wall_seconds'], '.0f')} s "
+                     f"Wandzeit; ihre Summe {german_number(executed, '.0f')} s; Verhältnis "
+                     f"{german_number(parallel['wall_seconds'] / executed, '.2f') if executed else '–'}")
     if seconds:
         lines.append("Reine Ausführungszeit bei n Prozessen (die längsten zuerst, aus diesen "
                      "Laufzeiten): " + "; ".join(
-                         f"{jobs}: {german(predicted_wall(seconds, jobs) / 60, '.1f')} min"
+                         f"{jobs}: {german_number(predicted_wall(seconds, jobs) / 60, '.1f')} min"
                          for jobs in (1, 2, 4, 8)))
     if wall is not None and total:
-        lines.append(f"Wandzeit des ganzen Baus: {german(wall, '.0f')} s; Wandzeit / Summe der "
-                     f"Laufzeiten = {german(wall / total, '.2f')} (Ziel auf 2 Kernen: höchstens 0,6)")
+        lines.append(f"Wandzeit des ganzen Baus: {german_number(wall, '.0f')} s; Wandzeit / Summe der "
+                     f"Laufzeiten = {german_number(wall / total, '.2f')} (Ziel auf 2 Kernen: höchstens 0,6)")
     return lines
 
 
