@@ -88,3 +88,28 @@ def test_allowed_forms_are_not_reported():
                                   "die Aktivierung $a_l$", "der Aktivierung $a_{l,j}$"])
 def test_each_rejected_term_is_caught(line):
     assert check_text(f"Ein Satz mit {line}.\n", "x.md", TERMS)
+
+
+# The gender of the glossary (notation.md): das LSTM (like das Netz), die ReLU (like die
+# ReLU-Funktion). A compound with a hyphen takes the gender of its last part.
+@pytest.mark.parametrize("line", [
+    "die LSTM", "Die LSTM liest", "der LSTM", "den LSTM", "einer LSTM", "eine LSTM",
+    "einen LSTM", "keine LSTM", "dieser LSTM", "zur LSTM", "die einfache LSTM",
+    "einer bidirektionalen LSTM",
+    "das ReLU", "Das ReLU", "dem ReLU", "des ReLU", "den ReLU", "ein ReLU", "einem ReLU",
+    "eines ReLU", "kein ReLU", "dieses ReLU", "im ReLU", "zum ReLU", "beim ReLU",
+    "das einfache ReLU", "ein einfaches ReLU"])
+def test_wrong_gender_of_lstm_and_relu_is_caught(line):
+    assert check_text(f"Ein Satz mit {line} darin.\n", "x.md", TERMS)
+
+
+@pytest.mark.parametrize("line", [
+    "die LSTM-Zelle", "Die LSTM-Zelle", "der LSTM-Zelle", "einer LSTM-Schicht",
+    "die LSTM- und die GRU-Zelle", "die LSTMs", "den LSTMs", "das LSTM", "des LSTM",
+    "dem LSTM", "ein LSTM", "ein kleines LSTM", "eines bidirektionalen LSTM",
+    "die Eingabe des LSTM", "die des LSTM", "eine Schicht, die LSTM und GRU teilen",
+    "die ReLU", "der ReLU", "einer ReLU", "eine ReLU", "keine ReLU", "zur ReLU",
+    "das ReLU-Netz", "dem ReLU-Netz", "ein ReLU-Neuron", "den ReLU-Fall", "den ReLUs",
+    "mit ReLU", "ein Netz, das ReLU verwendet"])
+def test_right_gender_and_compounds_of_lstm_and_relu_pass(line):
+    assert check_text(f"Ein Satz mit {line} darin.\n", "x.md", TERMS) == []

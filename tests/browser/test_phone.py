@@ -1,11 +1,13 @@
 """The phone (390 px): no formula, box or table is cut off, and text in figures stays legible.
 
 A wide display formula or table may scroll inside its own box (book.css shows a shadow at
-the edge that can be scrolled), but nothing may disappear behind an edge that does not
-scroll. Text in a figure is at least 9 CSS px high on the screen: its font size in the SVG
+the edge that can be scrolled; on a phone also on figures, tables, boxes, code and inline
+formulas), but nothing may disappear behind an edge that does not scroll. Text in a figure is at least 9 CSS px high on the screen: its font size in the SVG
 (matplotlib keeps the size of every text, tools/html_check.svg_font_sizes) times the scale
 at which the browser shows the figure. Run after the build: ``make browser-test``.
 """
+
+import io
 
 import pytest
 from book_html import HTML_DIR, book_pages
@@ -111,3 +113,81 @@ def test_small_figure_text_is_found(tmp_path):
     assert small_figure_text(tmp_path, "page.html", [("fig.svg", width)])[0].count("winzig") == 1
     assert small_figure_text(tmp_path, "page.html", [("fig.svg", 2 * width)]) == []
     assert HTML_DIR.name == "html"
+
+
+# A page whose figures are wider than the phone's column (they scroll in their box).
+WIDE_FIGURE_PAGE = "chapters/04_pytorch/experimente.html"
+
+# The first figure box of the page that scrolls sideways (else the first one), marked for
+# the locator, with the computed styles of the scroll cue.
+FIGURE_BOX = """() => {
+  const figures = [...document.querySelectorAll('.bd-article figure')];
+  const box = figures.find(f => f.scrollWidth > f.clientWidth + 1) || figures[0];
+  if (!box) return null;
+  box.setAttribute('data-scroll-cue-test', '');
+  const style = getComputedStyle(box), img = box.querySelector('img');
+  return {scrolls: box.scrollWidth > box.clientWidth + 1, label: box.id || box.className,
+          image: style.backgroundImage, attachment: style.backgroundAttachment,
+          page: getComputedStyle(document.body).backgroundColor,
+          blend: img ? getComputedStyle(img).mixBlendMode : null};
+}"""
+
+
+def edge_shade(page, selector, cue):
+    """Mean brightness (0-255) of the outer 8 px at the left and right edge of the box
+    ``selector`` as shown now, with (``cue``) or without its background (the cue)."""
+    from PIL import Image
+
+    page.evaluate("([s, cue]) => { document.querySelector(s).style.backgroundImage ="
+                  " cue ? '' : 'none'; }", [selector, cue])
+    shot = Image.open(io.BytesIO(page.locator(selector).screenshot())).convert("L")
+    width, height = shot.size
+    rows = range(0, max(1, height - 20))          # without a horizontal scrollbar
+
+    def mean(columns):
+        values = [shot.getpixel((x, y)) for x in columns for y in rows]
+        return sum(values) / len(values)
+
+    return mean(range(1, 9)), mean(range(width - 9, width - 1))
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["hell", "dunkel"])
+def test_wide_figure_shows_scroll_shadow_on_phone(open_page, dark):
+    """A figure box that scrolls sideways at 390 px has the scroll shadows: gradients with
+    covers that move with the content (local) over shadows at the edges (scroll); the
+    covers have the colour of the page, in light and in dark mode."""
+    page, _ = open_page(WIDE_FIGURE_PAGE, width=PHONE_WIDTH, height=844, dark=dark)
+    box = page.evaluate(FIGURE_BOX)
+    assert box and box["scrolls"], (
+        f"{WIDE_FIGURE_PAGE}: keine Abbildung scrollt bei {PHONE_WIDTH} px; "
+        "WIDE_FIGURE_PAGE auf eine Seite mit breiten Abbildungen setzen")
+    assert "gradient" in box["image"] and "local" in box["attachment"] \
+        and "scroll" in box["attachment"], box
+    assert box["image"].startswith(f"linear-gradient(to right, {box['page']}"), box
+    assert box["blend"] == ("normal" if dark else "multiply"), box
+
+
+def test_scroll_shadow_marks_the_edge_with_hidden_content(open_page):
+    """On the screen (light mode): at the start the shadow darkens only the right edge of
+    the figure, scrolled to the end only the left edge."""
+    page, _ = open_page(WIDE_FIGURE_PAGE, width=PHONE_WIDTH, height=844)
+    assert page.evaluate(FIGURE_BOX)["scrolls"]
+    selector = "[data-scroll-cue-test]"
+    for position, shaded in (("0", "rechts"), ("1e6", "links")):
+        page.evaluate(f"(s) => {{ document.querySelector(s).scrollLeft = {position}; }}",
+                      selector)
+        (left, right), (plain_left, plain_right) = (edge_shade(page, selector, cue)
+                                                    for cue in (True, False))
+        darker = {"links": plain_left - left, "rechts": plain_right - right}
+        other = "links" if shaded == "rechts" else "rechts"
+        assert darker[shaded] > 3 and abs(darker[other]) < 1, (
+            f"scrollLeft={position}: Schatten {shaded} erwartet, Abdunklung {darker}")
+
+
+def test_no_scroll_shadow_on_wide_screen(open_page):
+    """At 1280 px the figure boxes stay as they were: no background, no blending."""
+    page, _ = open_page(WIDE_FIGURE_PAGE, width=1280)
+    box = page.evaluate(FIGURE_BOX)
+    assert box and not box["scrolls"], box
+    assert box["image"] == "none" and box["attachment"] == "scroll", box
+    assert box["blend"] == "normal", box
