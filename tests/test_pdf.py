@@ -231,6 +231,8 @@ def test_sheets_configuration_has_one_latex_document_per_sheet(tmp_path):
     # Only the sheets built here execute.
     excluded = config["execute"]["exclude_patterns"]
     assert "psets/blatt_02_logreg_slp.md" in excluded and "psets/blatt_03_mlp.md" not in excluded
+    # References to the rest of the book as text (tools/pdf_edition.py).
+    assert config["sphinx"]["config"]["pdf_sheet_documents"] is True
 
 
 def _sheet_pdfs(folder, pattern):
@@ -259,3 +261,125 @@ def test_tutor_sheet_pdfs_hold_the_solutions():
     for pdf in _sheet_pdfs(ROOT / "_build" / "html" / "blaetter", "blatt-??-loesungen.pdf"):
         text = poppler("pdftotext", "-enc", "UTF-8", str(pdf), "-")
         assert "Musterlösung" in text and "Lösung zu Aufgabe" in text, pdf.name
+
+
+# A reference Sphinx cannot link prints its own text: the bare label ("sec-notation",
+# "siehe index", "../chapters/03_mlp/mnist") or "??". Python code in codes/ names book
+# equations by label in comments ("Gl. (eq:delta-L-batch)"); that is code, as in the HTML.
+RAW_LABEL = re.compile(r"\?\?|\.\./\w|\bsiehe index\b|\b(?:sec|fig|tab|ex)-[a-z0-9]+(?:-[a-z0-9]+)*\b"
+                       r"|(?<!Gl\. \()(?<!Gl\. )\beq:[a-z0-9-]+")
+
+
+def sheet_text(pdf):
+    """The PDF's text in one line: wrapped code lines (↪) and words hyphenated at a line end
+    joined, spaces squeezed."""
+    text = poppler("pdftotext", "-enc", "UTF-8", str(pdf), "-")
+    return re.sub(r"\s+", " ", re.sub(r"-\n", "-", re.sub(r"\n↪", "", text)))
+
+
+def test_sheet_pdfs_print_no_raw_label():
+    """tools/pdf_edition.py (SheetReferencesToTheBook): a reference out of the sheet reads
+    "Abschnitt 3.4 (…) im Kursbuch", never as its label."""
+    pdfs = [*_sheet_pdfs(ROOT / "_build_student" / "html" / "blaetter", "blatt-??.pdf"),
+            *_sheet_pdfs(ROOT / "_build" / "html" / "blaetter", "blatt-??-loesungen.pdf")]
+    found = [f"{pdf.name}: {match.group(0)!r}" for pdf in pdfs
+             for match in RAW_LABEL.finditer(sheet_text(pdf))]
+    assert not found, "Verweise als rohes Label:\n" + "\n".join(found)
+
+
+def web_heading(page, label=None):
+    """(number, title) of a page's heading (or the heading with ``label``) in the built HTML."""
+    import html
+
+    source = built(ROOT / "_build" / "html" / f"{page}.html").read_text(encoding="utf-8")
+    anchor = rf'<section id="[^"]*">\s*<span id="{label}"></span>\s*' if label else ""
+    match = re.search(anchor + r'<h(\d)><span class="section-number">([\d.]+)\. </span>(.*?)'
+                      r'<a class="headerlink"', source, re.DOTALL)
+    assert match, f"{page}: Überschrift {label or ''} nicht gefunden"
+    return match.group(2), html.unescape(re.sub(r"<[^>]+>", "", match.group(3))).strip()
+
+
+@pytest.mark.parametrize("pdf, page, label", [
+    ("_build_student/html/blaetter/blatt-03.pdf", "chapters/03_mlp/backprop_beispiel", None),
+    ("_build/html/blaetter/blatt-05-loesungen.pdf", "chapters/05_lstm/experimente",
+     "sec-lstm-kontrollen"),
+], ids=["doc", "ref"])
+def test_sheet_pdf_refers_to_the_book_with_the_web_number_and_title(pdf, page, label):
+    text = sheet_text(built(ROOT / pdf))
+    number, title = web_heading(page, label)
+    expected = f"Abschnitt {number} ({title}) im Kursbuch"
+    assert re.sub(r"\s+", " ", expected) in text, f"{pdf}: {expected!r} fehlt"
+    assert "„Übungsblätter“ im Kursbuch" in text  # (siehe {doc}`index`): an unnumbered page
+
+
+def test_sheet_references_out_of_the_document_read_like_the_book(tmp_path):
+    """SheetReferencesToTheBook in a small LaTeX build: every kind of reference out of the
+    document, one inside that stays a link, and no change without ``pdf_sheet_documents``."""
+    from sphinx.application import Sphinx
+
+    source = tmp_path / "source"
+    (source / "chap").mkdir(parents=True)
+    (source / "conf.py").write_text(
+        "extensions = ['myst_parser', 'tools.pdf_edition']\nlanguage = 'de'\nnumfig = True\n"
+        "myst_enable_extensions = ['dollarmath']\n"
+        "latex_documents = [('sheet', 'sheet.tex', 'Blatt', 'Team', 'manual')]\n",
+        encoding="utf-8")
+    (source / "index.md").write_text("# Buch\n\n```{toctree}\n:numbered:\nchap/index\nsheet\n```\n"
+                                      "\n```{toctree}\nanhang\n```\n", encoding="utf-8")
+    (source / "anhang.md").write_text("(sec-anhang)=\n# Anhang ohne Nummer\n", encoding="utf-8")
+    (source / "chap" / "index.md").write_text(
+        "# Das erste Kapitel\n\n(sec-teil)=\n## Ein Teil mit $x$\n\n$$ a = b $$ (eq:eins)\n\n"
+        "```{list-table} Zahlen\n:name: tab-zahlen\n* - 1\n```\n", encoding="utf-8")
+    (source / "sheet.md").write_text(
+        "# Blatt\n\n(sec-intern)=\n## Intern\n\n"
+        "A: {ref}`sec-teil`. B: im Abschnitt {ref}`sec-teil`. C: (siehe {ref}`sec-teil`).\n"
+        "D: {doc}`chap/index`. E: {ref}`sec-anhang`. F: {eq}`eq:eins`. G: Gl. {eq}`eq:eins`.\n"
+        "H: {numref}`tab-zahlen`. I: {numref}`Tab. %s <tab-zahlen>`. "
+        "J: {ref}`den Teil <sec-teil>`. K: {ref}`sec-intern`.\n", encoding="utf-8")
+
+    def latex(sheets):
+        out = tmp_path / f"out-{sheets}"
+        app = Sphinx(str(source), str(source), str(out), str(out / ".doctrees"), "latex",
+                     confoverrides={"pdf_sheet_documents": sheets}, status=None, freshenv=True)
+        app.build()
+        body = (out / "sheet.tex").read_text(encoding="utf-8")
+        return re.sub(r"\s+", " ", body.split(r"\begin{document}")[1].replace("\u00a0", " "))
+
+    tex = latex(True)
+    for expected in [r"A: Abschnitt 1.1 (Ein Teil mit \(x\)) im Kursbuch.",
+                     r"B: im Abschnitt 1.1 (Ein Teil mit \(x\)) im Kursbuch.",
+                     r"C: (siehe Abschnitt 1.1 {[}Ein Teil mit \(x\){]} im Kursbuch).",
+                     "D: Kapitel 1 (Das erste Kapitel) im Kursbuch.",
+                     "E: „Anhang ohne Nummer“ im Kursbuch.",
+                     "F: Gleichung (1.1) im Kursbuch.", "G: Gl. (1.1) im Kursbuch.",
+                     "H: Tabelle 1.1 im Kursbuch.", "I: Tab. 1.1 im Kursbuch.",
+                     "J: den Teil (Abschnitt 1.1 im Kursbuch)."]:
+        assert expected in tex, f"{expected!r} fehlt in:\n{tex}"
+    assert re.search(r"K: {?\\hyperref\[\\detokenize\{sheet:sec-intern\}\]", tex), tex
+    assert "Kursbuch" not in latex(False)
+
+
+def test_sheet_build_drops_only_the_glue_warnings_of_pages_read_without_execution(tmp_path):
+    """make sheets reads the chapters without execution: their {glue} values are missing
+    (e.g. "No key 'basic_first_failed'"), some 560 warnings per build. A sheet's stay."""
+    import logging
+    from types import SimpleNamespace
+
+    from tools.pdf_edition import _GlueOfPagesReadWithoutExecution
+
+    for page in ("chapters/05_lstm/experimente", "psets/blatt_05_lstm"):
+        (tmp_path / page).parent.mkdir(parents=True, exist_ok=True)
+    env = SimpleNamespace(found_docs={"chapters/05_lstm/experimente", "psets/blatt_05_lstm"},
+                          doc2path=lambda docname: str(tmp_path / f"{docname}.md"))
+    config = SimpleNamespace(nb_execution_excludepatterns=["chapters/*/*.md", "intro.md"])
+    glue = _GlueOfPagesReadWithoutExecution(SimpleNamespace(env=env, config=config))
+
+    def warning(docname, subtype="glue"):
+        record = logging.makeLogRecord({"msg": "No key 'x' found in glue data", "type": "mystnb",
+                                        "subtype": subtype, "docname": docname})
+        return glue.filter(record)
+
+    assert not warning("chapters/05_lstm/experimente")
+    assert warning("psets/blatt_05_lstm")
+    assert warning("chapters/05_lstm/experimente", subtype="render")
+    assert glue.dropped == 1

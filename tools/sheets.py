@@ -17,7 +17,8 @@ Each sheet starts on its own page with a header from the course file ``kurs.yml`
 course, semester, sheet, due date, points per task, and (student version) fields for name
 and student ID. Tasks keep the book's numbers ("Aufgabe 3.1"). Only the sheets execute
 (from the cache of ``make book`` when it is there); the chapters are read without
-execution, for the references only.
+execution, for the references only: a reference to them reads "Abschnitt 3.2 (Titel) im
+Kursbuch" (``pdf_sheet_documents``, tools/pdf_edition.py).
 """
 
 import argparse
@@ -114,6 +115,9 @@ def configure(source, course, sheets, tutors):
                           f"{due} · {points}", "jupyterBook"])
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx["latex_documents"] = documents
+    # tools/pdf_edition.py: a reference to the rest of the book reads "Abschnitt 3.4 (…) im
+    # Kursbuch" instead of its label; the pages read without execution keep their glue quiet.
+    sphinx["pdf_sheet_documents"] = True
     elements = sphinx.setdefault("latex_elements", {})
     elements["preamble"] = elements.get("preamble", "") + "\n" + preamble(course, tutors)
     elements["tableofcontents"] = ""
