@@ -892,8 +892,8 @@ def intro_cell(docname, book, title):
     config = book.config
     built = book.built.strftime("%d.%m.%Y")
     repository = ("" if getattr(config, "course_edition", "") == "studierende" else
-                  " Im Repositorium des Buches öffnet `make lab` JupyterLab mit allem, was "
-                  "dazu gehört.")
+                  " Im Repositorium des Buches startet `make lab` JupyterLab in der Umgebung "
+                  "des Buches.")
     text = (
         f"Diese Seite „{title}“ stammt aus dem Buch „{config.project}“ ({book.edition}, "
         f"gebaut am {built}). Zahlen, Abbildungen und Verweise im Text sind die dieses "
