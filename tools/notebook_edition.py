@@ -26,6 +26,7 @@ it. The transformation is :func:`page_notebook`; it reads the book through :clas
 
 import base64
 import copy
+import functools
 import gettext
 import json
 import posixpath
@@ -43,9 +44,11 @@ import nbformat
 try:  # as tools.notebook_edition, or as notebook_edition from tools/ (Sphinx local extension)
     from tools.german_numbers import format_german
     from tools.includes import included_text, parse_options
+    from tools.package_codes import ZIP_NAME
 except ImportError:
     from german_numbers import format_german
     from includes import included_text, parse_options
+    from package_codes import ZIP_NAME
 
 GLUE_PREFIX = "application/papermill.record/"
 META_KEY = "nn_kursbuch"
@@ -137,6 +140,7 @@ def glue_outputs(notebook):
     return glue
 
 
+@functools.lru_cache(maxsize=64)  # a figure shown as an output and glued: converted once
 def svg_to_png(svg):
     """PNG bytes of an SVG at PNG_ZOOM (rsvg-convert, Debian librsvg2-bin), or None."""
     program = shutil.which("rsvg-convert")
@@ -153,6 +157,7 @@ def png_size(data):
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
+@functools.lru_cache
 def german_label(english, language="de"):
     """Sphinx's translation of an admonition title ("Note" -> "Bemerkung")."""
     import sphinx
@@ -375,6 +380,8 @@ class PageWriter:
         close = MATH_CLOSE.match(rest)
         if close and rest.strip():
             return start, close.group("body"), close.group("label")
+        if "$$" in rest:  # "$$a$$ und ..." is inline math at the start of a paragraph
+            return None, None, None
         body = [rest] if rest.strip() else []
         for index in range(start + 1, len(lines)):
             close = MATH_CLOSE.match(lines[index])
@@ -887,7 +894,7 @@ def html_table(html):
 # --- the notebook --------------------------------------------------------------------------
 
 
-def intro_cell(docname, book, title):
+def intro_cell(book, title):
     """The first cell: where the notebook comes from and what it needs to run."""
     config = book.config
     built = book.built.strftime("%d.%m.%Y")
@@ -899,9 +906,9 @@ def intro_cell(docname, book, title):
         f"gebaut am {built}). Zahlen, Abbildungen und Verweise im Text sind die dieses "
         "Baus, wie auf der Webseite; die Code-Zellen berechnen sie neu, wenn Sie sie "
         "ausführen. Dafür brauchen Sie das Paket `codes` und die Daten: Laden Sie das "
-        "Code-Archiv (`nn-kursbuch-code.zip`, „ZIP-Archiv“ auf der Startseite des Buches) "
-        "herunter, richten Sie die Umgebung ein, wie die Datei `LIESMICH.txt` darin "
-        "beschreibt, und öffnen Sie dieses Notebook in JupyterLab aus dieser Umgebung."
+        f"Code-Archiv `{ZIP_NAME}` (auf der Startseite des Buches) herunter, entpacken Sie "
+        "es und richten Sie die Umgebung ein, wie die Datei `LIESMICH.txt` darin "
+        "beschreibt; öffnen Sie dieses Notebook dann in JupyterLab aus dieser Umgebung."
         + repository)
     return nbformat.v4.new_markdown_cell(_box("Dieses Notebook", text, [":class: note"]))
 
@@ -918,7 +925,7 @@ def page_notebook(executed, docname, book, glue=None):
     writer = PageWriter(docname, book, glue)
     title = book.env.titles[docname].astext() if docname in book.env.titles else docname
     number = writer._section_number(title)
-    cells = [intro_cell(docname, book, f"{number}{title}")]
+    cells = [intro_cell(book, f"{number}{title}")]
     writer.toc = writer._toc_entries()
     for cell in executed.cells:
         if cell.cell_type == "markdown":
