@@ -9,7 +9,8 @@
   cannot render, no glue key, no English box title, every glued figure attached, no
   solution text in the student edition, the page's .ipynb button links the notebook.
 
-tests/browser/test_notebook_edition.py opens notebooks in a real JupyterLab.
+tests/browser/test_notebook_in_jupyterlab.py opens notebooks in a real JupyterLab (another
+name: pytest collects tests/ and tests/browser/ as one package-less tree).
 """
 
 import base64
