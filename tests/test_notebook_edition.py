@@ -246,7 +246,10 @@ def test_citations_numbers_references_and_substitutions_as_on_the_page():
     assert "## 2.1.1. Training" in out
     assert writer.unresolved == []
     first = notebook.cells[0].source
-    assert "„2.1. Die Seite“" in first and "Testbuch" in first and "LIESMICH.txt" in first
+    assert "„2.1. Die Seite“" in first and "LIESMICH.txt" in first
+    assert "„Testbuch“ (Ausgabe für Lehrende, mit Lösungen, gebaut am" in first
+    student, _ = convert([cell], project="Testbuch (Studierendenausgabe)", course_edition="studierende")
+    assert "„Testbuch (Studierendenausgabe)“ (gebaut am" in student.cells[0].source
     assert notebook.metadata["kernelspec"]["name"] == "python3"
     assert notebook.metadata["title"] == "Die Seite"
 

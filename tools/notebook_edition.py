@@ -898,12 +898,13 @@ def intro_cell(book, title):
     """The first cell: where the notebook comes from and what it needs to run."""
     config = book.config
     built = book.built.strftime("%d.%m.%Y")
+    edition = "" if book.edition in config.project else f"{book.edition}, "
     repository = ("" if getattr(config, "course_edition", "") == "studierende" else
                   " Im Repositorium des Buches startet `make lab` JupyterLab in der Umgebung "
                   "des Buches.")
     text = (
-        f"Diese Seite „{title}“ stammt aus dem Buch „{config.project}“ ({book.edition}, "
-        f"gebaut am {built}). Zahlen, Abbildungen und Verweise im Text sind die dieses "
+        f"Diese Seite „{title}“ stammt aus dem Buch „{config.project}“ ({edition}gebaut am "
+        f"{built}). Zahlen, Abbildungen und Verweise im Text sind die dieses "
         "Baus, wie auf der Webseite; die Code-Zellen berechnen sie neu, wenn Sie sie "
         "ausführen. Dafür brauchen Sie das Paket `codes` und die Daten: Laden Sie das "
         f"Code-Archiv `{ZIP_NAME}` (auf der Startseite des Buches) herunter, entpacken Sie "
