@@ -59,13 +59,16 @@ book-fresh: data
 	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
 
 # JupyterLab in the project's environment; jupytext opens the MyST pages (.md) as
-# notebooks on a double click (tools/lab/overrides.json sets the default viewer).
+# notebooks on a double click (tools/lab/overrides.json sets the default viewer). To read
+# and run a page as it looks in the book (glued values, figures, numbers), open its
+# notebook edition, which make book writes to _build/html/_sources/ (tools/notebook_edition.py).
 # Without the data JupyterLab still starts (chapter 1 needs none). The kernel is registered
 # as "Python 3", the name in the pages' headers: with jupytext.toml, running and saving a
 # page leaves its file as it was.
 lab: $(STAMP)
 	@$(BIN)/python -m codes.data || echo "make lab: ohne die Daten läuft nur Kapitel 1 (die anderen brauchen MNIST oder QM9); JupyterLab startet trotzdem." >&2
 	@$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
+	@echo "make lab: Die Seiten als Notebooks wie im Buch (mit Werten und Abbildungen des Baus) liegen nach make book in _build/html/_sources/; die .md-Seiten sind die Quellen."
 	$(BIN)/jupyter-lab --LabApp.app_settings_dir=$(CURDIR)/tools/lab $(LAB_OPTS)
 
 student: data

@@ -1,5 +1,10 @@
 """Check the snippet convention: `# ANCHOR: name` ... `# ANCHOR_END: name` in code files,
-and every `{literalinclude}` in the book pointing at an existing file and anchor."""
+and every `{literalinclude}` in the book pointing at an existing file and anchor.
+
+The one place that reads a ``{literalinclude}``: its options (:func:`parse_options`) and
+the code it shows (:func:`included_text`, Sphinx's own reader, so the notebook edition of
+tools/notebook_edition.py shows exactly the lines of the HTML page).
+"""
 
 import re
 from dataclasses import dataclass
@@ -46,6 +51,37 @@ def anchor_problems(code_file):
     return problems
 
 
+def parse_options(lines):
+    """``({key: value}, number of option lines)`` of the ``:key: value`` lines that open a
+    directive's body (MyST reads them as YAML: quotes around a value are dropped)."""
+    options, count = {}, 0
+    for option_line in lines:
+        option = OPTION.match(option_line.strip())
+        if not option:
+            break
+        # A marker starting with '#' must be quoted in YAML.
+        options[option.group("key")] = option.group("value").strip("'\"")
+        count += 1
+    return options, count
+
+
+# Options of Sphinx's literalinclude that take a number.
+NUMBER_OPTIONS = ("dedent", "tab-width", "lineno-start")
+
+
+def included_text(target, options):
+    """The code a ``{literalinclude}`` of ``target`` with ``options`` shows, read as Sphinx
+    reads it (start-after, end-before, lines, pyobject, dedent, ...)."""
+    from types import SimpleNamespace
+
+    from sphinx.directives.code import LiteralIncludeReader
+
+    options = {key: (int(value) if value else None) if key in NUMBER_OPTIONS else value
+               for key, value in options.items()}
+    reader = LiteralIncludeReader(str(target), options, SimpleNamespace(source_encoding="utf-8-sig"))
+    return reader.read()[0]
+
+
 def find_includes(page):
     """All literalinclude directives of a MyST page with their anchor options."""
     lines = Path(page).read_text(encoding="utf-8").splitlines()
@@ -54,13 +90,7 @@ def find_includes(page):
         match = DIRECTIVE.match(text.strip())
         if not match:
             continue
-        options = {}
-        for option_line in lines[index + 1:]:
-            option = OPTION.match(option_line.strip())
-            if not option:
-                break
-            # MyST reads options as YAML: a marker starting with '#' must be quoted there.
-            options[option.group("key")] = option.group("value").strip("'\"")
+        options, _ = parse_options(lines[index + 1:])
         includes.append(Include(Path(page), index + 1, Path(page).parent / match.group("path"),
                                 options.get("start-after"), options.get("end-before")))
     return includes

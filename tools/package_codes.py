@@ -49,8 +49,9 @@ Installation (Python 3.11 oder neuer), im entpackten Ordner nn-kursbuch-code/:
     pip install -r requirements.txt  # installiert auch `codes` selbst und JupyterLab
 
 Eine Seite des Buches als Notebook: Laden Sie sie über die Schaltfläche oben auf der
-Seite als Quelltext (.md) herunter, legen Sie sie in diesen Ordner, starten Sie
-`jupyter lab` und öffnen Sie die Datei mit „Öffnen mit“ → „Jupytext Notebook“.
+Seite als Notebook (.ipynb) herunter, legen Sie sie in diesen Ordner, starten Sie
+`jupyter lab` und öffnen Sie sie. Sie zeigt Zahlen und Abbildungen wie die Webseite; die
+Code-Zellen berechnen sie neu. Den Quelltext (.md) öffnet „Öffnen mit“ → „Jupytext Notebook“.
 
 Daten: MNIST wird beim ersten Aufruf heruntergeladen und im Cache (~/.cache/nn-kursbuch)
 abgelegt. Liegen die IDX-Dateien schon vor, setzen Sie NN_DATA_DIR auf den Ordner, der
