@@ -151,6 +151,9 @@ def test_a_chapter_notebook_reads_like_its_page(open_notebook, screenshot_dir):
     assert page.locator(".jp-MarkdownCell .katex").count() >= 10, "KaTeX hat nichts gesetzt"
     assert not FOREIGN.findall(text), FOREIGN.findall(text)
     assert "Unknown Directive" not in page.evaluate("() => document.body.innerText")
+    menus = page.evaluate("() => [...document.querySelectorAll('.lm-MenuBar-itemLabel')]"
+                          ".map(e => e.innerText.trim())")
+    assert "Datei" in menus and "Hilfe" in menus, f"JupyterLab nicht auf Deutsch: {menus}"
     _screenshot(page, screenshot_dir, "slp")
 
 
