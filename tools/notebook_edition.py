@@ -35,18 +35,18 @@ import shutil
 import subprocess
 import time
 from datetime import date
-from html import unescape
-from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
 
 try:  # as tools.notebook_edition, or as notebook_edition from tools/ (Sphinx local extension)
     from tools.german_numbers import format_german
+    from tools.html_tables import table_rows
     from tools.includes import included_text, parse_options
     from tools.package_codes import ZIP_NAME
 except ImportError:
     from german_numbers import format_german
+    from html_tables import table_rows
     from includes import included_text, parse_options
     from package_codes import ZIP_NAME
 
@@ -842,53 +842,23 @@ def _tidy(text):
     return re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", text).strip("\n")
 
 
-class _TableParser(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.rows, self.cell, self.head = [], None, False
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "thead":
-            self.head = True
-        elif tag == "tr":
-            self.rows.append((self.head, []))
-        elif tag in ("td", "th") and self.rows:
-            self.cell = []
-
-    def handle_endtag(self, tag):
-        if tag == "thead":
-            self.head = False
-        elif tag in ("td", "th") and self.cell is not None:
-            self.rows[-1][1].append(_one_line(unescape("".join(self.cell))))
-            self.cell = None
-
-    def handle_data(self, data):
-        if self.cell is not None:
-            self.cell.append(data)
-
-
 def html_table(html):
     """A pandas/HTML table as a markdown table (jupyterlab-myst draws it like the book's
     tables); ``None`` if ``html`` holds no single table."""
-    if html.count("<table") != 1:
+    rows, _, tables = table_rows(html)
+    head = [cells for is_head, cells in rows if is_head]
+    body = [cells for is_head, cells in rows if not is_head]
+    if tables != 1 or not rows:
         return None
-    parser = _TableParser()
-    parser.feed(re.sub(r"<style.*?</style>", "", html, flags=re.DOTALL))
-    head = [cells for is_head, cells in parser.rows if is_head]
-    body = [cells for is_head, cells in parser.rows if not is_head]
-    if not head and body:
-        head, body = [body[0]], body[1:]
     if not head:
-        return None
-    width = max(len(row) for row in head + body)
-    header = [" ".join(filter(None, (row[i] if i < len(row) else "" for row in head)))
-              for i in range(width)]
+        head, body = [body[0]], body[1:]
+    # Markdown has one header row: several are joined column by column.
+    header = [" ".join(filter(None, column)) for column in zip(*head, strict=True)]
 
     def line(cells):
-        cells = list(cells) + [""] * (width - len(cells))
         return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
 
-    return "\n".join([line(header), "|" + "---|" * width] + [line(row) for row in body])
+    return "\n".join([line(header), "|" + "---|" * len(header)] + [line(row) for row in body])
 
 
 # --- the notebook --------------------------------------------------------------------------

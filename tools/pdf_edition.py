@@ -27,7 +27,6 @@ one problem sheet and the rest of the book is read for the references only:
 
 import logging
 import re
-from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 
 from docutils import nodes
@@ -38,54 +37,12 @@ from sphinx.util import docname_join
 from sphinx.util import logging as sphinx_logging
 from sphinx_exercise.nodes import exercise_enumerable_node, exercise_latex_number_reference
 
+try:  # as tools.pdf_edition, or as pdf_edition from tools/ (Sphinx local extension)
+    from tools.html_tables import table_rows
+except ImportError:
+    from html_tables import table_rows
+
 logger = sphinx_logging.getLogger(__name__)
-
-
-class _TableParser(HTMLParser):
-    """Collect the rows of the first ``<table>``: ``[(in_head, [cell text, ...]), ...]``."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.rows, self.caption = [], ""
-        self._in_head = self._cell = self._in_caption = self._in_style = False
-        self._depth = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self._depth += 1
-        elif tag == "style":
-            self._in_style = True
-        elif self._depth != 1:
-            return
-        elif tag == "thead":
-            self._in_head = True
-        elif tag == "caption":
-            self._in_caption = True
-        elif tag == "tr":
-            self.rows.append((self._in_head, []))
-        elif tag in ("td", "th") and self.rows:
-            self.rows[-1][1].append("")
-            self._cell = True
-
-    def handle_endtag(self, tag):
-        if tag == "table":
-            self._depth -= 1
-        elif tag == "style":
-            self._in_style = False
-        elif tag == "thead":
-            self._in_head = False
-        elif tag == "caption":
-            self._in_caption = False
-        elif tag in ("td", "th"):
-            self._cell = False
-
-    def handle_data(self, data):
-        if self._in_style or self._depth != 1:
-            return
-        if self._in_caption:
-            self.caption += data
-        elif self._cell:
-            self.rows[-1][1][-1] += data
 
 
 def html_table(html):
@@ -94,15 +51,10 @@ def html_table(html):
     Header rows (``<thead>``) become the table head; index cells (``<th>`` in the body)
     are plain cells. Rows are padded to the widest row (pandas leaves index-name rows short).
     """
-    parser = _TableParser()
-    parser.feed(html)
-    rows = [(head, [" ".join(cell.split()) for cell in cells]) for head, cells in parser.rows]
-    rows = [(head, cells) for head, cells in rows if cells]
+    rows, caption, _ = table_rows(html)
     if not rows:
         return None
-    width = max(len(cells) for _, cells in rows)
-    rows = [(head, cells + [""] * (width - len(cells))) for head, cells in rows]
-    rows = _merge_index_name_row(rows)
+    width = len(rows[0][1])
     table = nodes.table(classes=["nb-html-table"])
     group = nodes.tgroup(cols=width)
     table += group
@@ -116,19 +68,9 @@ def html_table(html):
     if len(head):
         group += head
     group += body
-    if parser.caption.strip():
-        table.insert(0, nodes.title(text=" ".join(parser.caption.split())))
+    if caption:
+        table.insert(0, nodes.title(text=caption))
     return table
-
-
-def _merge_index_name_row(rows):
-    """pandas puts the index name in a second header row ("Merkmal" under an empty cell
-    left of "Wert"); merge the two rows when no column has text in both."""
-    heads = [cells for head, cells in rows if head]
-    if len(heads) == 2 and all(not (a and b) for a, b in zip(*heads, strict=True)):
-        merged = [a or b for a, b in zip(*heads, strict=True)]
-        return [(True, merged)] + [(head, cells) for head, cells in rows if not head]
-    return rows
 
 
 class HtmlTablesForLatex(SphinxPostTransform):
