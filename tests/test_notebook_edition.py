@@ -66,7 +66,7 @@ def _citation(key, surnames, year):
 
 def fake_env(**config):
     settings = dict(
-        language="de", numfig=True, math_numfig=True, math_eqref_format="({number})",
+        language="de", numfig=True, math_numfig=True, math_eqref_format="({number})", math_numsep=".",
         numfig_format={"figure": "Abb. %s", "table": "Tab. %s", "code-block": "Quellcode %s",
                        "section": "Abschnitt %s", "exercise": "Aufgabe %s"},
         html_secnumber_suffix=". ", hide_solutions=False, project="Testbuch",

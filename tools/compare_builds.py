@@ -47,8 +47,8 @@ from pathlib import Path
 import yaml
 
 from codes.plotting import german_number
+from tools.glue_outputs import GLUE_PREFIX, glue_bundles, joined
 
-GLUE_PREFIX = "application/papermill.record/"  # myst_nb.ext.glue: glue(..., display=False)
 SUPERSCRIPTS = str.maketrans("⁻⁺⁰¹²³⁴⁵⁶⁷⁸⁹", "-+0123456789")
 GROUP = "[\u202f\u2009\u00a0]"  # thin, narrow and no-break spaces group thousands
 NUMBER = re.compile(
@@ -95,10 +95,10 @@ def glue_text(data):
     if any(key.startswith("image/") for key in data):
         return None  # a figure: its numbers are drawn, not glued into the text
     if "text/markdown" in data:
-        return _joined(data["text/markdown"])
+        return joined(data["text/markdown"])
     if "text/html" in data:
-        return html.unescape(TAG.sub(" ", _joined(data["text/html"])))
-    plain = _joined(data.get("text/plain", ""))
+        return html.unescape(TAG.sub(" ", joined(data["text/html"])))
+    plain = joined(data.get("text/plain", ""))
     if not plain or re.fullmatch(r"<[^<>]*>", plain.strip()):
         return None  # an object without a text form, e.g. <Figure size 640x480 with 2 Axes>
     if plain[:1] in "'\"" and plain[-1:] == plain[:1]:
@@ -109,21 +109,10 @@ def glue_text(data):
     return re.sub(r"np\.\w+\((.*?)\)", r"\1", plain)  # np.float64(0.93) -> 0.93
 
 
-def _joined(value):
-    return "".join(value) if isinstance(value, list) else str(value)
-
-
 def notebook_glues(nb):
     """{glue name: text} for every glued output of an executed notebook."""
-    glues = {}
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            scrapbook = output.get("metadata", {}).get("scrapbook")
-            if scrapbook and "data" in output:
-                text = glue_text(output["data"])
-                if text is not None:
-                    glues[scrapbook["name"]] = text
-    return glues
+    texts = {name: glue_text(bundle) for name, bundle in glue_bundles(nb).items()}
+    return {name: text for name, text in texts.items() if text is not None}
 
 
 def read_build(build_dir):

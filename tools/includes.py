@@ -1,7 +1,8 @@
 """Check the snippet convention: `# ANCHOR: name` ... `# ANCHOR_END: name` in code files,
 and every `{literalinclude}` in the book pointing at an existing file and anchor.
 
-The one place that reads a ``{literalinclude}``: its options (:func:`parse_options`) and
+The one place that reads a ``{literalinclude}``: its options (:func:`parse_options`; with
+:func:`closing_line` also used for other directives of a page) and
 the code it shows (:func:`included_text`, Sphinx's own reader, so the notebook edition of
 tools/notebook_edition.py shows exactly the lines of the HTML page).
 """
@@ -49,6 +50,20 @@ def anchor_problems(code_file):
     problems += [f"{code_file}:{line}: Anker '{name}' wird nie geschlossen"
                  for name, line in open_at.items()]
     return problems
+
+
+def closing_line(lines, start, fence, at_end=False):
+    """Index of the line that closes the directive opened at ``start`` with ``fence``: the
+    first line of at least as many of its fence characters and nothing else. Unclosed, it
+    runs to the last line with ``at_end`` (as MyST reads it), else a German ValueError."""
+    char, length = fence[0], len(fence)
+    for index in range(start + 1, len(lines)):
+        text = lines[index].strip()
+        if len(text) >= length and set(text) == {char}:
+            return index
+    if at_end:
+        return len(lines) - 1
+    raise ValueError(f"Zeile {start + 1}: die Direktive mit {fence} wird nie geschlossen.")
 
 
 def parse_options(lines):

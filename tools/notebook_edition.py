@@ -40,17 +40,20 @@ from pathlib import Path
 import nbformat
 
 try:  # as tools.notebook_edition, or as notebook_edition from tools/ (Sphinx local extension)
+    from tools.equation_numbers import equation_number
     from tools.german_numbers import format_german
+    from tools.glue_outputs import GLUE_PREFIX, glue_bundle, glue_bundles, joined
     from tools.html_tables import table_rows
-    from tools.includes import included_text, parse_options
+    from tools.includes import closing_line, included_text, parse_options
     from tools.package_codes import ZIP_NAME
 except ImportError:
+    from equation_numbers import equation_number
     from german_numbers import format_german
+    from glue_outputs import GLUE_PREFIX, glue_bundle, glue_bundles, joined
     from html_tables import table_rows
-    from includes import included_text, parse_options
+    from includes import closing_line, included_text, parse_options
     from package_codes import ZIP_NAME
 
-GLUE_PREFIX = "application/papermill.record/"
 META_KEY = "nn_kursbuch"
 # What jupyterlab-myst 2.7 renders by itself, without English words or its own numbers.
 LAB_DIRECTIVES = {"admonition", "image", "code-block", "code", "math"}
@@ -106,7 +109,7 @@ class Book:
             data = None
             path = self.execute_dir / f"{docname}.glue.json" if self.execute_dir else None
             if path and path.is_file():
-                data = {key: _unprefixed(output) for key, output
+                data = {key: glue_bundle(output) for key, output
                         in json.loads(path.read_text(encoding="utf-8")).items()}
             self._glue[docname] = data
         return self._glue[docname]
@@ -117,27 +120,6 @@ class Book:
     @property
     def edition(self):
         return EDITIONS.get(getattr(self.config, "course_edition", ""), INSTRUCTOR_EDITION)
-
-
-def _unprefixed(output):
-    """The mime bundle of a glue output without myst-nb's prefix."""
-    return {mime.removeprefix(GLUE_PREFIX): _text(value)
-            for mime, value in output.get("data", {}).items()}
-
-
-def _text(value):
-    return "".join(value) if isinstance(value, list) else value
-
-
-def glue_outputs(notebook):
-    """``{key: {mime: data}}`` of every glue call in an executed notebook."""
-    glue = {}
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name:
-                glue[name] = _unprefixed(output)
-    return glue
 
 
 @functools.lru_cache(maxsize=64)  # a figure shown as an output and glued: converted once
@@ -177,16 +159,6 @@ class _Open:
 
 class _Close:
     pass
-
-
-def _closing(lines, start, fence):
-    """Index of the line that closes the fence opened at ``start`` (the last line if none)."""
-    char, length = fence[0], len(fence)
-    for index in range(start + 1, len(lines)):
-        text = lines[index].strip()
-        if len(text) >= length and set(text) == {char}:
-            return index
-    return len(lines) - 1
 
 
 def _dedent(lines, indent):
@@ -288,10 +260,10 @@ class PageWriter:
                     continue
                 if (merge and kept and kept[-1].get("output_type") == "stream"
                         and kept[-1].get("name") == output.get("name")):
-                    kept[-1]["text"] = _text(kept[-1]["text"]) + _text(output["text"])
+                    kept[-1]["text"] = joined(kept[-1]["text"]) + joined(output["text"])
                     continue
             if "image/svg+xml" in data and "image/png" not in data:
-                png = self.book.png(_text(data["image/svg+xml"]))
+                png = self.book.png(joined(data["image/svg+xml"]))
                 if png:
                     data["image/png"] = base64.b64encode(png).decode("ascii")
             kept.append(output)
@@ -338,7 +310,7 @@ class PageWriter:
             line = lines[index]
             fence = FENCE.match(line)
             if fence:
-                end = _closing(lines, index, fence.group("fence"))
+                end = closing_line(lines, index, fence.group("fence"), at_end=True)
                 flush()
                 directive = DIRECTIVE.match(fence.group("info"))
                 if directive:
@@ -404,7 +376,7 @@ class PageWriter:
             body = f"\\begin{{split}}\n{body}\n\\end{{split}}"
         tag = ""
         if label:
-            number = self.equation_number(label)
+            number = equation_number(self.env, label)
             if number is None:
                 self._unresolved(f"Gleichung ({label}): keine Nummer im Buch")
             else:
@@ -602,7 +574,7 @@ class PageWriter:
         name = re.sub(r"[^\w.-]", "_", key)
         png = None
         if "image/png" in value:
-            png = base64.b64decode(_text(value["image/png"]))
+            png = base64.b64decode(joined(value["image/png"]))
         elif "image/svg+xml" in value:
             png = self.book.png(value["image/svg+xml"])
         if png:
@@ -614,7 +586,7 @@ class PageWriter:
                 data = value[mime]
                 if mime == "image/svg+xml":
                     data = base64.b64encode(data.encode("utf-8")).decode("ascii")
-                self.attachments[f"{name}.{suffix}"] = {mime: _text(data)}
+                self.attachments[f"{name}.{suffix}"] = {mime: joined(data)}
                 return f"![{alt}](attachment:{name}.{suffix})"
         self._unresolved(f"Abbildung {key!r} ohne Bild")
         return "*(Abbildung fehlt)*"
@@ -650,7 +622,7 @@ class PageWriter:
         if name == "numref":
             return self.numref(content)
         if name == "eq":
-            number = self.equation_number(content.strip())
+            number = equation_number(self.env, content.strip())
             if number is None:
                 self._unresolved(f"{{eq}}`{content}`")
                 return f"({content.strip()})"
@@ -717,19 +689,6 @@ class PageWriter:
         if "{number}" in fmt or "{name}" in fmt:
             return fmt.format(number=number, name=name)
         return fmt % number if "%s" in fmt else fmt
-
-    def equation_number(self, label):
-        from docutils.nodes import make_id
-
-        found = self.env.domaindata["math"]["objects"].get(label)
-        if not found:
-            return None
-        docname, local = found
-        if self.config.math_numfig and self.config.numfig:
-            numbers = self.env.toc_fignumbers.get(docname, {}).get("displaymath", {})
-            number = numbers.get(make_id(f"equation-{label}"))
-            return ".".join(map(str, number)) if number else None
-        return str(local)
 
     def ref(self, content):
         title, label = _title_target(content)
@@ -891,7 +850,7 @@ def page_notebook(executed, docname, book, glue=None):
     rewritten (also in the notebook's metadata), ``writer.rewritten`` counts the markdown
     cells that changed.
     """
-    glue = glue_outputs(executed) if glue is None else glue
+    glue = glue_bundles(executed) if glue is None else glue
     book.remember_glue(docname, glue)
     writer = PageWriter(docname, book, glue)
     title = book.env.titles[docname].astext() if docname in book.env.titles else docname
@@ -1011,7 +970,7 @@ def leftover_myst(text):
             prose.append(lines[index])
             index += 1
             continue
-        end = _closing(lines, index, fence.group("fence"))
+        end = closing_line(lines, index, fence.group("fence"), at_end=True)
         directive = DIRECTIVE.match(fence.group("info"))
         if directive:  # a code block is skipped; a directive's body is MyST again
             if directive.group("name") not in LAB_DIRECTIVES:

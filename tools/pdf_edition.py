@@ -38,8 +38,10 @@ from sphinx.util import logging as sphinx_logging
 from sphinx_exercise.nodes import exercise_enumerable_node, exercise_latex_number_reference
 
 try:  # as tools.pdf_edition, or as pdf_edition from tools/ (Sphinx local extension)
+    from tools.equation_numbers import equation_number
     from tools.html_tables import table_rows
 except ImportError:
+    from equation_numbers import equation_number
     from html_tables import table_rows
 
 logger = sphinx_logging.getLogger(__name__)
@@ -276,17 +278,9 @@ class SheetReferencesToTheBook(SphinxPostTransform):
         found = self.env.get_domain("math").equations.get(name)
         if not found:
             return None
-        docname, plain_number = found
-        config = self.config
-        if config.math_numfig and config.numfig:
-            numbers = getattr(self.env, "pdf_web_fignumbers", self.env.toc_fignumbers)
-            web = numbers.get(docname, {}).get("displaymath", {}).get(nodes.make_id("equation-" + name))
-            text = ".".join(map(str, web)) if web else ""
-            text = config.math_numsep.join(text.rsplit(".", 1))
-        else:
-            text = str(plain_number)
-        number = (config.math_eqref_format or "({number})").format(number=text) if text else None
-        return {"docname": docname, "number": number, "title": None, "kind": "equation"}
+        text = equation_number(self.env, name, getattr(self.env, "pdf_web_fignumbers", None))
+        number = (self.config.math_eqref_format or "({number})").format(number=text) if text else None
+        return {"docname": found[0], "number": number, "title": None, "kind": "equation"}
 
     # --- how the sentence reads -----------------------------------------------------------
     def text(self, node, target):

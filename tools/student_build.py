@@ -41,6 +41,7 @@ from pathlib import Path
 import yaml
 
 from tools.course import load_course
+from tools.includes import closing_line
 from tools.package_codes import NOTEBOOK_DIR
 from tools.preview import preview_toc
 
@@ -56,16 +57,6 @@ SOLUTIONS = ("solution", "solution-start")
 # A line of a removed solution counts as leaked when it is this long (shorter lines like
 # "import numpy as np" also occur outside solutions).
 LEAK_MIN_CHARS = 40
-
-
-def closing_line(lines, start, fence):
-    """Index of the line that closes the directive opened at ``start`` with ``fence``."""
-    char, length = fence[0], len(fence)
-    for index in range(start + 1, len(lines)):
-        text = lines[index].strip()
-        if len(text) >= length and set(text) == {char}:
-            return index
-    raise ValueError(f"Zeile {start + 1}: die Direktive mit {fence} wird nie geschlossen.")
 
 
 def split_solutions(text):
