@@ -431,6 +431,24 @@ def test_release_sheets_1_to_3_with_the_solutions_of_sheet_1(tmp_path):
     assert str(course.sheet(3).total_points) in overview
 
 
+def _folder(path):
+    path.mkdir(parents=True)
+    return path
+
+
+def test_a_sheet_hidden_again_leaves_no_page_of_the_earlier_build(tmp_path):
+    """Released 1–4, then only 1–3, into the same folder: sheet 4's page and notebook go."""
+    book = _small_book(tmp_path / "buch")
+    out = tmp_path / "studierende"
+    code, _ = build(book, out, student=True, strict=False, execute=False,
+                    course=course_with(_folder(tmp_path / "vier"), released=(1, 2, 3, 4)), notebooks=True)
+    assert code == 0 and (out / "html" / "psets" / "blatt_04_pytorch.html").is_file()
+    code, _ = build(book, out, student=True, strict=False, execute=False,
+                    course=course_with(_folder(tmp_path / "drei"), released=(1, 2, 3)), notebooks=True)
+    assert code == 0, "Leck-Suche: Reste des ersten Baus"
+    assert not list((out / "html").rglob("blatt_04*"))
+
+
 def test_an_html_build_keeps_the_pdfs_of_make_pdf_and_make_sheets(tmp_path):
     """make student after make pdf / make sheets: the PDFs the pages link stay."""
     from tools.student_build import replace_html

@@ -377,6 +377,7 @@ def build(root=ROOT, out=ROOT / "_build_student", pages=None, student=True, stri
     if pages and student:
         hidden = {s.source for s in course.hidden_sheets()}
         pages = [page for page in pages if Path(page).as_posix() not in hidden]
+    forget_removed_pages(work / "_build", source, html=not pdf)
     try:
         if execute and not pdf:  # notebooks in parallel into the cache first (make student)
             from tools.parallel_build import run as pre_execute
@@ -410,6 +411,22 @@ def build(root=ROOT, out=ROOT / "_build_student", pages=None, student=True, stri
               "in der Studierendenausgabe:\n" + "\n".join(leaks[:20]), file=sys.stderr)
         code = code or 1
     return code, len(removed)
+
+
+def forget_removed_pages(build_dir, source, html=True):
+    """Sphinx never deletes what a page that left the book produced: a sheet hidden again
+    would stay in the HTML, its doctree and its executed notebook. Drop the doctrees and
+    executed notebooks of pages without a source, and with ``html`` the whole HTML (it is
+    written anew from the kept doctrees; only the writing is repeated)."""
+    if html:
+        shutil.rmtree(build_dir / "html", ignore_errors=True)
+    for folder, suffixes in ((".doctrees", (".doctree",)),
+                             ("jupyter_execute", (".ipynb", ".glue.json"))):
+        for suffix in suffixes:
+            for path in sorted((build_dir / folder).rglob(f"*{suffix}")):
+                docname = path.relative_to(build_dir / folder).as_posix().removesuffix(suffix)
+                if not any((source / f"{docname}{ext}").is_file() for ext in (".md", ".ipynb")):
+                    path.unlink()
 
 
 def replace_html(built, html):
